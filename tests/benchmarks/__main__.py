@@ -1,0 +1,4 @@
+"""Entry point of `python -m tests.benchmarks`."""
+from .run import main
+
+raise SystemExit(main())
