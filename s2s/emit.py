@@ -1,0 +1,94 @@
+"""Stage 7: generated AST -> source text (with the user's lines as comments)
+-> a live function whose source `inspect` and tracebacks can show."""
+import ast
+import hashlib
+import linecache
+import types
+
+import astor
+import gast
+
+COMMENT_MARK = "\x00s2s-comment\x00"
+
+
+class CommentingSourceGenerator(astor.code_gen.SourceGenerator):
+    """astor's printer, plus comment lines (ast.unparse cannot print those)."""
+
+    def visit_Expr(self, node):
+        value = node.value
+        if (isinstance(value, ast.Constant) and isinstance(value.value, str)
+                and value.value.startswith(COMMENT_MARK)):
+            self.statement(node, "# " + value.value[len(COMMENT_MARK):])
+            return
+        super().visit_Expr(node)
+
+
+def _comment(text):
+    return gast.Expr(value=gast.Constant(value=COMMENT_MARK + text, kind=None))
+
+
+def add_comments(fn, location):
+    """Before each group of statements that came from one user line, a
+    comment quoting that line."""
+    def visit(body):
+        out, previous = [], None
+        for stmt in body:
+            origin = getattr(stmt, "s2s_origin", None)
+            if origin is not None and origin != previous:
+                text = location.text(origin)
+                if text is not None:
+                    out.append(_comment(text.strip()))
+            previous = origin
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if inner:
+                    setattr(stmt, field, visit(inner))
+            out.append(stmt)
+        return out
+    fn.body = visit(fn.body)
+    return fn
+
+
+def _strip_comments(tree):
+    for node in ast.walk(tree):
+        for field in ("body", "orelse"):
+            body = getattr(node, field, None)
+            if isinstance(body, list):
+                kept = [s for s in body if not (
+                    isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)
+                    and isinstance(s.value.value, str) and s.value.value.startswith(COMMENT_MARK))]
+                if body and not kept:
+                    kept = [ast.Pass()]
+                setattr(node, field, kept)
+    return tree
+
+
+def to_source(fn, use_astor=True):
+    """Source text of a gast FunctionDef. astor prints the comments; where it
+    cannot print a node, ast.unparse prints the function without them."""
+    tree = gast.gast_to_ast(gast.Module(body=[fn], type_ignores=[]))
+    ast.fix_missing_locations(tree)
+    if use_astor:
+        try:
+            return astor.to_source(tree, source_generator_class=CommentingSourceGenerator)
+        except Exception:  # noqa: BLE001 -- any astor failure: use the fallback
+            pass
+    return ast.unparse(_strip_comments(tree)) + "\n"
+
+
+def load(source, function_name, namespace_globals, fallback_globals):
+    """Compile `source`, register it with linecache, return the function
+    bound to `namespace_globals`."""
+    digest = hashlib.sha1(source.encode()).hexdigest()[:12]
+    filename = f"<s2s-generated {function_name} {digest}>"
+    lines = source.splitlines(True)
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    code = compile(source, filename, "exec")
+    # Defaults are evaluated where the user's globals are visible.
+    scratch = dict(fallback_globals)
+    scratch.update(namespace_globals)
+    exec(code, scratch)  # noqa: S102 -- our own generated code
+    made = scratch[function_name]
+    function = types.FunctionType(made.__code__, namespace_globals, function_name,
+                                  made.__defaults__, made.__closure__)
+    return function

@@ -1,0 +1,104 @@
+"""Turn a template into statements for one call site."""
+import copy
+
+import gast
+
+from .names import assign, name
+from .template import is_d
+
+
+class Contribution:
+    """`d[var] = expr`: the engine decides to initialise or accumulate."""
+
+    def __init__(self, var, expr, origin_stmt):
+        self.var = var
+        self.expr = expr
+        self.origin_stmt = origin_stmt
+
+
+def instantiate(tmpl, bindings, derivative_names, namer, namespace):
+    """Statements of `tmpl` for one call site.
+
+    bindings: template parameter -> AST of the argument (result included).
+    derivative_names: template parameter -> name of its derivative variable,
+        or None when that value is inactive (d[p] is then zero).
+    Returns a list of gast statements and Contribution objects, in order.
+    Contributions to inactive values are dropped, then the template's
+    temporaries that nothing reads any more.
+    """
+    locals_ = {}
+    for stmt in tmpl.body:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                locals_.setdefault(node.id, None)
+    params = set(tmpl.signature.parameters)
+    module_globals = tmpl.module_globals
+
+    def rename(node):
+        if is_d(node):
+            param = node.slice.id
+            derivative = derivative_names.get(param)
+            return name(derivative) if derivative else _ZERO_MARK()
+        if isinstance(node, gast.Name):
+            if node.id in params:
+                return copy.deepcopy(bindings[node.id])
+            if node.id in locals_:
+                if locals_[node.id] is None:
+                    locals_[node.id] = namer.fresh(node.id)
+                return gast.Name(id=locals_[node.id], ctx=node.ctx, annotation=None,
+                                 type_comment=None)
+            if node.id in module_globals:
+                return name(namespace.bind(node.id, module_globals[node.id]))
+            return node
+        for field, value in gast.iter_fields(node):
+            if isinstance(value, list):
+                setattr(node, field, [rename(v) if isinstance(v, gast.AST) else v for v in value])
+            elif isinstance(value, gast.AST):
+                setattr(node, field, rename(value))
+        return node
+
+    out = []
+    for stmt in tmpl.body:
+        if (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and is_d(stmt.targets[0])):
+            param = stmt.targets[0].slice.id
+            target = derivative_names.get(param)
+            if not target:
+                continue
+            out.append(Contribution(target, rename(copy.deepcopy(stmt.value)), stmt))
+        else:
+            out.append(rename(copy.deepcopy(stmt)))
+    return _drop_unused_temporaries(out)
+
+
+class _ZERO_MARK(gast.Constant):
+    """d[v] of an inactive v inside a template expression: zero."""
+
+    def __init__(self):
+        super().__init__(value=0.0, kind=None)
+
+
+def _drop_unused_temporaries(items):
+    changed = True
+    while changed:
+        changed = False
+        used = set()
+        for item in items:
+            expr = item.expr if isinstance(item, Contribution) else item
+            if isinstance(item, gast.Assign):
+                expr = item.value
+            used |= {n.id for n in gast.walk(expr) if isinstance(n, gast.Name)}
+        kept = []
+        for item in items:
+            if (isinstance(item, gast.Assign) and isinstance(item.targets[0], gast.Name)
+                    and item.targets[0].id not in used):
+                changed = True
+                continue
+            kept.append(item)
+        items = kept
+    return items
+
+
+def make_assign(target, value, origin):
+    stmt = assign(target, value)
+    stmt.s2s_origin = origin
+    return stmt

@@ -1,0 +1,64 @@
+"""Deterministic fresh names for generated code (no uuids: the same function
+always gives the same source)."""
+import gast
+
+
+def all_names(node):
+    """Every identifier used in a tree (variables and parameters)."""
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+
+
+class Namer:
+    """Hands out names not used by the user's function nor by earlier calls."""
+
+    def __init__(self, taken=()):
+        self.taken = set(taken)
+        self.generated = set()  # every name this Namer handed out
+        self.counters = {}
+        self.derived_names = {}
+
+    def reserve(self, name):
+        self.taken.add(name)
+
+    def fresh(self, base, numbered=True):
+        """`base` if free and not `numbered`, else base1, base2, ..."""
+        if not numbered and base not in self.taken:
+            self.taken.add(base)
+            self.generated.add(base)
+            return base
+        n = self.counters.get(base, 0)
+        while True:
+            n += 1
+            candidate = f"{base}{n}"
+            if candidate not in self.taken:
+                self.counters[base] = n
+                self.taken.add(candidate)
+                self.generated.add(candidate)
+                return candidate
+
+    def derived(self, name, suffix):
+        """A stable name derived from a variable, e.g. x -> x_bar (the same
+        answer every time for the same variable)."""
+        key = (name, suffix)
+        if key not in self.derived_names:
+            candidate = f"{name}_{suffix}"
+            if candidate in self.taken:
+                candidate = self.fresh(candidate + "_")
+            self.taken.add(candidate)
+            self.generated.add(candidate)
+            self.derived_names[key] = candidate
+        return self.derived_names[key]
+
+
+def name(id_, ctx=None):
+    return gast.Name(id=id_, ctx=ctx or gast.Load(), annotation=None, type_comment=None)
+
+
+def store(id_):
+    return name(id_, gast.Store())
+
+
+def assign(target, value):
+    if isinstance(target, str):
+        target = store(target)
+    return gast.Assign(targets=[target], value=value, type_comment=None)

@@ -1,0 +1,118 @@
+"""The whole pipeline for one derivative: parse -> desugar -> normalize ->
+resolve/activity -> reverse (or forward) -> emit -> load. Results are cached
+per (function, what was asked), weakly on the function."""
+import copy
+import inspect
+import threading
+import weakref
+
+import gast
+
+from . import emit
+from .desugar import Desugarer
+from .errors import UnsupportedError
+from .names import Namer, all_names
+from .namespace import NamespaceBuilder
+from .normalize import Normalizer, normalize
+from .parse import parse_function
+from .resolve import Resolver
+from .reverse import ReverseBuilder, ReverseConfig
+
+
+class Derivative:
+    """A compiled derivative: the function and the source it was made from."""
+
+    def __init__(self, function, source, origin, config):
+        self.function = function
+        self.source = source
+        self.origin = origin
+        self.config = config
+
+
+_cache = weakref.WeakKeyDictionary()  # user function -> {config key: Derivative}
+_lock = threading.RLock()
+_in_progress = {}
+
+
+def underlying_function(fn):
+    """The plain Python function behind an s2s derivative or the function itself."""
+    spec = getattr(fn, "__s2s__", None)
+    if spec is not None:
+        return spec.derivative().function
+    return fn
+
+
+def derivative(fn, config_key, build):
+    """The cached Derivative of fn for config_key, building it if needed."""
+    fn = underlying_function(fn)
+    with _lock:
+        per_function = _cache.setdefault(fn, {})
+        if config_key in per_function:
+            return per_function[config_key]
+        marker = (id(fn), config_key)
+        if marker in _in_progress:
+            raise UnsupportedError(
+                f"{fn.__qualname__} calls itself on the differentiated path; "
+                "recursive functions are not supported (write a loop)")
+        _in_progress[marker] = True
+        try:
+            result = build(fn)
+        finally:
+            del _in_progress[marker]
+        per_function[config_key] = result
+        return result
+
+
+class Prepared:
+    """A user function parsed and normalised, ready for a transformer."""
+
+    def __init__(self, fn):
+        self.parsed = parse_function(fn)
+        self.namer = Namer(all_names(self.parsed.node))
+        node = Desugarer(self.namer).function(copy.deepcopy(self.parsed.node))
+        original = self.parsed.node
+        self.parsed.node = node
+        try:
+            self.normalized = normalize(self.parsed, self.namer)
+        finally:
+            self.parsed.node = original
+        self.locals = Normalizer(self.parsed, self.namer).locals | {
+            n.id for n in gast.walk(self.normalized) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, (gast.Store, gast.Param))}
+        self.resolver = Resolver(self.parsed, self.locals)
+        self.namespace = NamespaceBuilder(self.parsed, self.namer, self.locals)
+
+
+def build_reverse(fn, config):
+    prepared = Prepared(fn)
+    params = [a.id for a in prepared.normalized.args.args]
+    for w in config.wrt:
+        if w not in prepared.locals:
+            raise ValueError(f"wrt={w!r}: {prepared.parsed.name} has no parameter or "
+                             f"local variable of that name (parameters: {', '.join(params)})")
+    builder = ReverseBuilder(prepared.normalized, prepared.parsed, prepared.namer,
+                             prepared.resolver, prepared.namespace, config, pullback_of)
+    fdef = builder.build()
+    return _finish(fdef, prepared, config)
+
+
+def _finish(fdef, prepared, config):
+    emit.add_comments(fdef, prepared.parsed.location)
+    source = emit.to_source(fdef)
+    function = emit.load(source, fdef.name, prepared.namespace.build(), prepared.parsed.globals)
+    result = Derivative(function, source, prepared.parsed.fn, config)
+    function.__s2s_derivative__ = result
+    return result
+
+
+def pullback_of(function, active, stmt):
+    """The generated pullback of a user function for the given active
+    arguments (positions or keyword names): cotangent first, then the
+    function's own parameters; returns the adjoints of the active ones."""
+    target = underlying_function(function)
+    names = list(inspect.signature(target).parameters)
+    wrt = tuple(names[k] if isinstance(k, int) else k for k in active)
+    config = ReverseConfig(wrt, mode="pullback", seed="cotangent", name_prefix="vjp",
+                           multiple=len(wrt) > 1)
+    key = ("pullback", wrt)
+    return derivative(target, key, lambda fn: build_reverse(fn, config)).function

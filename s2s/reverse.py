@@ -1,0 +1,541 @@
+"""Stage 5: reverse mode. From a normalised function, build one that runs the
+primal sweep (recording what the adjoint sweep will need) and then the
+adjoint sweep (the statements' templates, in reverse order).
+
+Recording, in the primal sweep:
+  - a value that is overwritten (in a loop, or assigned twice) and that some
+    adjoint reads is pushed on `<name>_stack` just before the assignment,
+    and popped in the adjoint sweep just after that statement's adjoint: so
+    when the adjoint of a statement runs, every variable holds the value it
+    had right after that statement ran in the primal sweep;
+  - `if` keeps its condition in a variable (which the rule above saves
+    when it is overwritten inside a loop);
+  - `while` counts its iterations (`n_while1`); `for` replays its range
+    reversed.
+
+Initialising adjoints: the engine tracks which adjoint variables are bound
+at each point of the adjoint sweep. A contribution to an unbound one
+initialises it, later ones accumulate. Branches and loops that leave an
+adjoint bound on one path only get an explicit zero on the other.
+"""
+import copy
+
+import gast
+
+from . import template as templates
+from .activity import Activity, statements
+from .errors import NoGradientError, S2SError, UnsupportedError
+from .instantiate import Contribution, instantiate
+from .names import assign, name, store
+from .normalize import origin_of
+
+STACK_SUFFIX = "stack"
+
+
+def _call(func, args):
+    return gast.Call(func=func, args=args, keywords=[])
+
+
+def _attr_call(obj, method, args):
+    return gast.Call(func=gast.Attribute(value=name(obj), attr=method, ctx=gast.Load()),
+                     args=args, keywords=[])
+
+
+def _with_origin(stmt, origin):
+    stmt.s2s_origin = origin
+    return stmt
+
+
+class ReverseConfig:
+    """What to differentiate and what the generated function returns.
+
+    mode: 'grad' returns the gradient(s); 'value_and_grad' and 'vjp' return
+    (value, gradient(s)); 'pullback' (for calls between user functions)
+    takes the cotangent as first parameter and returns the gradient(s).
+    seed: 'ones' (gradient of the sum of the outputs) or 'cotangent'.
+    """
+
+    def __init__(self, wrt, mode="grad", output=None, seed="ones", unconnected="zero",
+                 stop=(), name_prefix="grad", multiple=False):
+        self.wrt = list(wrt)
+        self.mode = mode
+        self.output = output
+        self.seed = seed
+        self.unconnected = unconnected
+        self.stop = set(stop)
+        self.name_prefix = name_prefix
+        self.multiple = multiple  # return a tuple even for one wrt
+
+
+class ReverseBuilder:
+    def __init__(self, fn, parsed, namer, resolver, namespace, config, derivative_of_call):
+        self.fn = fn
+        self.parsed = parsed
+        self.namer = namer
+        self.resolver = resolver
+        self.namespace = namespace
+        self.config = config
+        self.derivative_of_call = derivative_of_call
+        self.location = parsed.location
+        self.params = [a.id for a in fn.args.args]
+        body = fn.body
+        if not body or not isinstance(body[-1], gast.Return):
+            body = body + [_with_origin(gast.Return(value=gast.Constant(value=None, kind=None)),
+                                        fn.lineno)]
+        self.body, self.ret = body[:-1], body[-1]
+        self.outputs = self._output_atoms()
+        self._insert_loop_counters(self.body)
+        selected = [a.id for a in self._selected_outputs() if isinstance(a, gast.Name)]
+        self.activity = Activity(self.body, resolver, config.wrt, selected,
+                                 constants=config.stop)
+        self.wrt_locals = [w for w in config.wrt if w not in self.params]
+        self.captured = {}  # wrt local -> name holding its total adjoint
+        self.adjoint_names = {}
+        self._analyse_assignments()
+        self.saved = set()
+        while True:  # saving values can give a block adjoint work: iterate
+            self.needed = self._needed_values()
+            saved = {v for v in self.needed if self._overwritten(v)} - self.loop_targets
+            if saved == self.saved:
+                break
+            self.saved = saved
+
+    # ---- outputs ----------------------------------------------------------
+    def _output_atoms(self):
+        value = self.ret.value
+        if isinstance(value, gast.Tuple):
+            return list(value.elts)
+        return [value]
+
+    def _selected_outputs(self):
+        if self.config.output is None:
+            return self.outputs
+        if not isinstance(self.ret.value, gast.Tuple):
+            if self.config.output != 0:
+                raise ValueError(f"output={self.config.output} but {self.parsed.name} "
+                                 "returns a single value")
+            return self.outputs
+        if not 0 <= self.config.output < len(self.outputs):
+            raise ValueError(f"output={self.config.output} is out of range: "
+                             f"{self.parsed.name} returns {len(self.outputs)} values")
+        return [self.outputs[self.config.output]]
+
+    # ---- analysis ---------------------------------------------------------
+    def _insert_loop_counters(self, body):
+        for stmt in list(statements(body)):
+            if isinstance(stmt, gast.While) and not hasattr(stmt, "s2s_counter"):
+                counter = self.namer.fresh("n_while")
+                stmt.s2s_counter = counter
+                increment = assign(counter, gast.BinOp(left=name(counter), op=gast.Add(),
+                                                        right=gast.Constant(value=1, kind=None)))
+                increment.s2s_counter_step = True
+                stmt.body.append(_with_origin(increment, None))
+        # the initialisations go right before each loop
+        self._insert_counter_inits(body)
+
+    def _insert_counter_inits(self, body):
+        index = 0
+        while index < len(body):
+            stmt = body[index]
+            for field in ("body", "orelse"):
+                self._insert_counter_inits(getattr(stmt, field, []) or [])
+            if isinstance(stmt, gast.While) and not getattr(stmt, "s2s_counter_init", False):
+                stmt.s2s_counter_init = True
+                init = assign(stmt.s2s_counter, gast.Constant(value=0, kind=None))
+                body.insert(index, _with_origin(init, origin_of(stmt)))
+                index += 1
+            index += 1
+
+    def _analyse_assignments(self):
+        """How often, and where, each variable is assigned."""
+        self.assign_count = {p: 1 for p in self.params}
+        self.loop_targets = set()  # rebound by the reverse loop itself
+        self.assigned_in_loop = set()
+        self.first_assignment = {}
+
+        def visit(body, in_loop, top_level):
+            for stmt in body:
+                if isinstance(stmt, gast.Assign):
+                    v = stmt.targets[0].id
+                    if getattr(stmt, "s2s_counter_step", False):
+                        continue
+                    self.assign_count[v] = self.assign_count.get(v, 0) + 1
+                    if in_loop:
+                        self.assigned_in_loop.add(v)
+                    if v not in self.first_assignment:
+                        self.first_assignment[v] = (stmt, top_level and not in_loop)
+                elif isinstance(stmt, gast.If):
+                    visit(stmt.body, in_loop, False)
+                    visit(stmt.orelse, in_loop, False)
+                elif isinstance(stmt, (gast.While, gast.For)):
+                    if isinstance(stmt, gast.For):
+                        v = stmt.target.id
+                        self.assign_count[v] = self.assign_count.get(v, 0) + 1
+                        self.assigned_in_loop.add(v)
+                        self.loop_targets.add(v)
+                    visit(stmt.body, True, False)
+        visit(self.body, False, True)
+
+    def _overwritten(self, v):
+        return v in self.assigned_in_loop or self.assign_count.get(v, 0) > 1
+
+    def _needs_save_at(self, stmt, v):
+        if v not in self.saved:
+            return False
+        first, top_level = self.first_assignment.get(v, (None, False))
+        # The first top-level assignment of a local has no earlier value.
+        return not (first is stmt and top_level and v not in self.params)
+
+    def _needed_values(self):
+        """Variables some adjoint statement reads as primal values."""
+        needed = set()
+        for stmt in statements(self.body):
+            if isinstance(stmt, gast.Assign) and self.is_active_statement(stmt):
+                needed |= self._primal_reads(stmt)
+            elif isinstance(stmt, gast.If) and self._has_reverse(stmt):
+                needed |= {n.id for n in gast.walk(stmt.test) if isinstance(n, gast.Name)}
+            elif isinstance(stmt, gast.While) and self._has_reverse(stmt):
+                needed.add(stmt.s2s_counter)
+            elif isinstance(stmt, gast.For) and self._has_reverse(stmt):
+                needed |= {n.id for n in gast.walk(stmt.iter) if isinstance(n, gast.Name)}
+                needed.add(stmt.target.id)
+        return needed
+
+    def _primal_reads(self, stmt):
+        prim = self.resolver(stmt.value)
+        target = stmt.targets[0].id
+        if prim.kind == "user":
+            return set(prim.operand_names())
+        tmpl = self._template(stmt, prim)
+        bindings = self._bindings(stmt, prim, tmpl)
+        reads = set()
+        for param in tmpl.primal_reads:
+            if param == tmpl.result:
+                reads.add(target)
+            else:
+                reads |= {n.id for n in gast.walk(bindings[param]) if isinstance(n, gast.Name)}
+        return reads
+
+    def is_active_statement(self, stmt):
+        if not isinstance(stmt, gast.Assign):
+            return False
+        target = stmt.targets[0].id
+        if getattr(stmt, "s2s_counter_step", False) or not self.activity.is_active(target):
+            return False
+        return self.resolver(stmt.value).kind not in ("inactive", "stop")
+
+    def _has_reverse(self, stmt):
+        """Does this block need replaying in the adjoint sweep: adjoint code,
+        or values to restore?"""
+        for s in statements(getattr(stmt, "body", []) + getattr(stmt, "orelse", [])):
+            if self.is_active_statement(s):
+                return True
+            if isinstance(s, gast.Assign) and self._needs_save_at(s, s.targets[0].id):
+                return True
+        return False
+
+    def _template(self, stmt, prim):
+        if prim.kind == "unknown" or (prim.kind == "template" and
+                                      templates.reverse_template(prim.key) is None):
+            raise self._no_gradient(stmt, prim)
+        return templates.reverse_template(prim.key)
+
+    def _no_gradient(self, stmt, prim):
+        callee = prim.label or "this operation"
+        hint = ""
+        if prim.function is not None:
+            module = getattr(prim.function, "__module__", None) or "its module"
+            qual = getattr(prim.function, "__qualname__", callee)
+            hint = (f"; register one with\n    @s2s.adjoint({module}.{qual})\n"
+                    f"    def _(result, *args):\n        d[args[0]] = ...")
+        elif isinstance(prim.key, str) and prim.key.startswith("method."):
+            hint = f"; write it with a NumPy function instead of the method {callee}"
+        return self.location.error(
+            NoGradientError, f"no derivative for {callee}: it has no template and no "
+            f"Python source{hint}", lineno=origin_of(stmt) or getattr(stmt, "lineno", None))
+
+    def _bindings(self, stmt, prim, tmpl):
+        try:
+            bindings = tmpl.bind(prim.args, prim.keywords)
+        except S2SError as exc:
+            raise self.location.error(S2SError, exc.message, lineno=origin_of(stmt)) from exc
+        bindings[tmpl.result] = name(stmt.targets[0].id)
+        return bindings
+
+    # ---- names ------------------------------------------------------------
+    def adjoint(self, v):
+        return self.namer.derived(v, "bar")
+
+    def stack(self, v):
+        return self.namer.derived(v, STACK_SUFFIX)
+
+    # ---- primal sweep -----------------------------------------------------
+    def primal(self, body):
+        out = []
+        for stmt in body:
+            if isinstance(stmt, gast.Assign):
+                v = stmt.targets[0].id
+                if self._needs_save_at(stmt, v):
+                    out.append(_with_origin(gast.Expr(value=_attr_call(
+                        self.stack(v), "append", [name(v)])), origin_of(stmt)))
+                out.append(stmt)
+            elif isinstance(stmt, gast.If):
+                out.append(_copy_with(stmt, body=self.primal(stmt.body),
+                                      orelse=self.primal(stmt.orelse)))
+            elif isinstance(stmt, (gast.While, gast.For)):
+                out.append(_copy_with(stmt, body=self.primal(stmt.body)))
+            else:
+                out.append(stmt)
+        return out
+
+    # ---- adjoint sweep ----------------------------------------------------
+    def contribute(self, var, expr, bound, out, origin):
+        """d[var] += expr, initialising d[var] when it is not bound yet."""
+        adjoint = self.adjoint(var)
+        if var in bound:
+            expr = gast.BinOp(left=name(adjoint), op=gast.Add(), right=expr)
+        bound.add(var)
+        out.append(_with_origin(assign(adjoint, expr), origin))
+
+    def zero(self, var, origin):
+        zeros = name(self.namespace.bind("zeros_like_adjoint", _runtime().zeros_like_adjoint))
+        return _with_origin(assign(self.adjoint(var), _call(zeros, [name(var)])), origin)
+
+    def adjoint_block(self, body, bound):
+        out = []
+        for stmt in reversed(body):
+            if isinstance(stmt, gast.Assign):
+                self.adjoint_assign(stmt, bound, out)
+            elif isinstance(stmt, gast.If):
+                self.adjoint_if(stmt, bound, out)
+            elif isinstance(stmt, (gast.While, gast.For)):
+                self.adjoint_loop(stmt, bound, out)
+        return out
+
+    def adjoint_assign(self, stmt, bound, out):
+        v = stmt.targets[0].id
+        origin = origin_of(stmt)
+        if v in self.wrt_locals and self.activity.is_active(v) and v not in self.captured:
+            # gradients() w.r.t. a local: its total adjoint, before it is consumed
+            captured = self.namer.fresh(f"{v}_total_bar")
+            self.captured[v] = captured
+            value = name(self.adjoint(v)) if v in bound else _call(
+                name(self.namespace.bind("zeros_like_adjoint", _runtime().zeros_like_adjoint)),
+                [name(v)])
+            out.append(_with_origin(assign(captured, value), origin))
+        if self.is_active_statement(stmt) and v in bound and v not in self.config.stop:
+            prim = self.resolver(stmt.value)
+            bound.discard(v)  # this value's adjoint is consumed here
+            if prim.kind == "user":
+                self.adjoint_user_call(stmt, prim, bound, out)
+            else:
+                self.adjoint_template(stmt, prim, bound, out)
+        else:
+            bound.discard(v)
+        if self._needs_save_at(stmt, v):
+            out.append(_with_origin(assign(v, _attr_call(self.stack(v), "pop", [])), origin))
+
+    def adjoint_template(self, stmt, prim, bound, out):
+        tmpl = self._template(stmt, prim)
+        bindings = self._bindings(stmt, prim, tmpl)
+        target = stmt.targets[0].id
+        derivative_names = {tmpl.result: self.adjoint(target)}
+        active_params = {}
+        for param, value in bindings.items():
+            if param == tmpl.result:
+                continue
+            if isinstance(value, gast.Name) and self.activity.is_active(value.id):
+                derivative_names[param] = self.adjoint(value.id)
+                active_params[self.adjoint(value.id)] = value.id
+        origin = origin_of(stmt)
+        for item in instantiate(tmpl, bindings, derivative_names, self.namer, self.namespace):
+            if isinstance(item, Contribution):
+                self.contribute(active_params[item.var], item.expr, bound, out, origin)
+            else:
+                out.append(_with_origin(item, origin))
+
+    def adjoint_user_call(self, stmt, prim, bound, out):
+        """y = g(a, b): the adjoints come from g's own generated pullback."""
+        target = stmt.targets[0].id
+        origin = origin_of(stmt)
+        active = []
+        for index, arg in enumerate(prim.args):
+            if isinstance(arg, gast.Name) and self.activity.is_active(arg.id):
+                active.append((index, arg.id))
+        for key, arg in prim.keywords.items():
+            if isinstance(arg, gast.Name) and self.activity.is_active(arg.id):
+                active.append((key, arg.id))
+        if not active:
+            return
+        pullback = self.derivative_of_call(prim.function, [k for k, _ in active], stmt)
+        pullback_name = self.namespace.bind(pullback.__name__, pullback)
+        call = gast.Call(func=name(pullback_name),
+                         args=[name(self.adjoint(target))] + list(prim.args),
+                         keywords=[gast.keyword(arg=k, value=v) for k, v in prim.keywords.items()])
+        results = [self.namer.fresh(f"{var}_bar_") for _, var in active]
+        targets = store(results[0]) if len(results) == 1 else gast.Tuple(
+            elts=[store(r) for r in results], ctx=gast.Store())
+        out.append(_with_origin(assign(targets, call), origin))
+        for (_, var), result in zip(active, results):
+            self.contribute(var, name(result), bound, out, origin)
+
+    def adjoint_if(self, stmt, bound, out):
+        if not self._has_reverse(stmt):
+            return
+        origin = origin_of(stmt)
+        bound_body, bound_else = set(bound), set(bound)
+        body = self.adjoint_block(stmt.body, bound_body)
+        orelse = self.adjoint_block(stmt.orelse, bound_else)
+        merged = bound_body | bound_else
+        body += [self.zero(v, origin) for v in sorted(merged - bound_body)]
+        orelse += [self.zero(v, origin) for v in sorted(merged - bound_else)]
+        bound.clear()
+        bound.update(merged)
+        if not body and not orelse:
+            return
+        if not body:
+            test = gast.UnaryOp(op=gast.Not(), operand=copy.deepcopy(stmt.test))
+            out.append(_with_origin(gast.If(test=test, body=orelse, orelse=[]), origin))
+        else:
+            out.append(_with_origin(gast.If(test=copy.deepcopy(stmt.test), body=body,
+                                            orelse=orelse), origin))
+
+    def adjoint_loop(self, stmt, bound, out):
+        if not self._has_reverse(stmt):
+            return
+        origin = origin_of(stmt)
+        carried = self._loop_carried_adjoints(stmt, bound)
+        for v in sorted(carried):
+            out.append(self.zero(v, origin))
+            bound.add(v)
+        body_bound = set(bound)
+        body = self.adjoint_block(stmt.body, body_bound)
+        # values whose adjoint this iteration consumed: zero for the next one
+        body += [self.zero(v, origin) for v in sorted(bound - body_bound)]
+        if isinstance(stmt, gast.While):
+            loop = gast.For(target=store("_"), iter=_call(name("range"), [name(stmt.s2s_counter)]),
+                            body=body or [gast.Pass()], orelse=[], type_comment=None)
+        else:
+            loop = gast.For(target=copy.deepcopy(stmt.target),
+                            iter=_call(name("reversed"), [copy.deepcopy(stmt.iter)]),
+                            body=body or [gast.Pass()], orelse=[], type_comment=None)
+        out.append(_with_origin(loop, origin))
+
+    def _loop_carried_adjoints(self, stmt, bound):
+        """Active variables the loop body contributes to whose adjoint must
+        exist before the first reverse iteration (they outlive one iteration)."""
+        contributed = set()
+        for s in statements(stmt.body):
+            if self.is_active_statement(s):
+                for v in self.resolver(s.value).operand_names():
+                    if self.activity.is_active(v):
+                        contributed.add(v)
+        local = _iteration_locals(stmt)
+        return {v for v in contributed if v not in bound and v not in local}
+
+    # ---- the whole function -----------------------------------------------
+    def build(self):
+        cfg = self.config
+        origin = origin_of(self.ret) or self.fn.lineno
+        primal = self.primal(self.body)
+        prologue = []
+        for v in sorted(self.saved):
+            prologue.append(_with_origin(assign(self.stack(v), gast.List(elts=[], ctx=gast.Load())),
+                                         None))
+        for v in sorted(self.saved):
+            first, top_level = self.first_assignment.get(v, (None, False))
+            if v not in self.params and not top_level:
+                # first assigned inside a loop or branch: bind it so the first push works
+                prologue.append(_with_origin(assign(v, gast.Constant(value=None, kind=None)),
+                                             None))
+        value_name = None
+        if cfg.mode in ("value_and_grad", "vjp"):
+            value_name = self.namer.fresh("value", numbered=False)
+            primal.append(_with_origin(assign(value_name, copy.deepcopy(self.ret.value)), origin))
+        params = [a.id for a in self.fn.args.args]
+        bound = set()
+        seeds = []
+        selected = self._selected_outputs()
+        cotangent = None
+        if cfg.seed == "cotangent":
+            cotangent = self.namer.fresh(f"{self.parsed.name}_bar", numbered=False)
+        for position, atom in enumerate(self.outputs):
+            if atom not in selected or not isinstance(atom, gast.Name):
+                continue
+            if not self.activity.is_active(atom.id):
+                continue
+            if cotangent is None:
+                ones = name(self.namespace.bind("np", _numpy()))
+                seed = _call(gast.Attribute(value=ones, attr="ones_like", ctx=gast.Load()),
+                             [name(atom.id)])
+            elif len(self.outputs) == 1 and not isinstance(self.ret.value, gast.Tuple):
+                seed = name(cotangent)
+            else:
+                seed = gast.Subscript(value=name(cotangent),
+                                      slice=gast.Constant(value=position, kind=None),
+                                      ctx=gast.Load())
+            self.contribute(atom.id, seed, bound, seeds, origin)
+        adjoint = self.adjoint_block(self.body, bound)
+        results = []
+        for w in cfg.wrt:
+            if w in self.captured:
+                results.append(name(self.captured[w]))
+            elif w in bound and w in self.params:
+                results.append(name(self.adjoint(w)))
+            elif cfg.unconnected == "none":
+                results.append(gast.Constant(value=None, kind=None))
+            else:
+                zeros = name(self.namespace.bind("zeros_like_adjoint",
+                                                 _runtime().zeros_like_adjoint))
+                results.append(_call(zeros, [name(w)]))
+        if len(results) == 1 and not cfg.multiple:
+            gradient = results[0]
+        else:
+            gradient = gast.Tuple(elts=results, ctx=gast.Load())
+        if value_name is not None:
+            returned = gast.Tuple(elts=[name(value_name), gradient], ctx=gast.Load())
+        else:
+            returned = gradient
+        body = prologue + primal + seeds + adjoint + [_with_origin(gast.Return(value=returned),
+                                                                   origin)]
+        args = copy.deepcopy(self.fn.args)
+        if cotangent is not None:
+            param = gast.Name(id=cotangent, ctx=gast.Param(), annotation=None, type_comment=None)
+            if cfg.mode == "pullback":
+                args.args.insert(0, param)
+            else:
+                if args.defaults:
+                    raise UnsupportedError("vjp of a function with default arguments")
+                args.args.append(param)
+        fname = self.namer.fresh(f"{cfg.name_prefix}_{self.parsed.name}", numbered=False)
+        return gast.FunctionDef(name=fname, args=args, body=body, decorator_list=[],
+                                returns=None, type_comment=None, type_params=[])
+
+
+def _iteration_locals(loop):
+    """Variables that live within one iteration: their first occurrence in
+    the body is a top-level assignment of the body."""
+    first_is_store = {}
+    for stmt in loop.body:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and node.id not in first_is_store:
+                first_is_store[node.id] = (isinstance(stmt, gast.Assign)
+                                           and isinstance(node.ctx, gast.Store))
+    return {v for v, is_store in first_is_store.items() if is_store}
+
+
+def _copy_with(stmt, **fields):
+    new = copy.copy(stmt)
+    for key, value in fields.items():
+        setattr(new, key, value)
+    return new
+
+
+def _numpy():
+    import numpy
+    return numpy
+
+
+def _runtime():
+    from . import runtime
+    return runtime
