@@ -116,3 +116,30 @@ def pullback_of(function, active, stmt):
                            multiple=len(wrt) > 1)
     key = ("pullback", wrt)
     return derivative(target, key, lambda fn: build_reverse(fn, config)).function
+
+
+def build_forward(fn, config):
+    from .forward import ForwardBuilder
+    prepared = Prepared(fn)
+    params = [a.id for a in prepared.normalized.args.args]
+    for w in config.wrt:
+        if w not in params:
+            raise ValueError(f"wrt={w!r}: {prepared.parsed.name} has no parameter of that "
+                             f"name (parameters: {', '.join(params)})")
+    builder = ForwardBuilder(prepared.normalized, prepared.parsed, prepared.namer,
+                             prepared.resolver, prepared.namespace, config, pushforward_of)
+    fdef = builder.build()
+    return _finish(fdef, prepared, config)
+
+
+def pushforward_of(function, active, stmt):
+    """The generated forward-mode function of a user function: tangents of
+    the active arguments first, then its own parameters; returns (value,
+    tangent)."""
+    from .forward import ForwardConfig
+    target = underlying_function(function)
+    names = list(inspect.signature(target).parameters)
+    wrt = tuple(names[k] if isinstance(k, int) else k for k in active)
+    config = ForwardConfig(wrt, mode="pushforward", name_prefix="jvp")
+    key = ("pushforward", wrt)
+    return derivative(target, key, lambda fn: build_forward(fn, config)).function

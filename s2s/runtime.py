@@ -151,3 +151,14 @@ def inverse_axes(axes):
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = axes[0]
     return tuple(np.argsort(axes))
+
+
+def to_shape_of(g, x):
+    """g made x's shape: broadcast up where x is larger, summed down where smaller."""
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    try:
+        return np.broadcast_to(g, shape)
+    except ValueError:
+        return unbroadcast(g, x)

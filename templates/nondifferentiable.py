@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from s2s import runtime
 from s2s.template import nondifferentiable
 
 nondifferentiable(
@@ -22,3 +23,5 @@ nondifferentiable(
     np.count_nonzero, np.unique, np.result_type, np.dtype,
     math.floor, math.ceil, math.isnan, math.isinf, math.isfinite, math.trunc,
 )
+# runtime helpers whose results are constants: zeros, sizes, permutations
+nondifferentiable(runtime.zeros_like_adjoint, runtime.reduced_size, runtime.inverse_axes)
