@@ -1,4 +1,5 @@
 """The public API: grad, value_and_grad, vjp, stop_gradient, source, check_grads."""
+import enum
 import functools
 import inspect
 
@@ -215,6 +216,89 @@ def jacobian(f=None, wrt=0, *, mode=None):
         jacobian_of.__name__ = f"jacobian_{getattr(fn, '__name__', 'f')}"
         return jacobian_of
     return _decorator_or_call(f, build)
+
+
+class UnconnectedGradients(enum.Enum):
+    """What gradients() returns for an x the ys do not depend on (TF's enum)."""
+    NONE = "none"
+    ZERO = "zero"
+
+
+def gradients(f, wrt, *, stop_gradients=(), unconnected_gradients="none"):
+    """tf.gradients on a function: returns g(*args, grad_ys=None) -> a list
+    with one entry per wrt, each sum_j dy_j/dx, for the ys f returns.
+
+    wrt and stop_gradients name parameters (by position or name) or local
+    variables assigned once outside loops; a local's gradient is the total
+    derivative through everything computed from it."""
+    try:
+        unconnected = UnconnectedGradients(getattr(unconnected_gradients, "value",
+                                                   unconnected_gradients)).value
+    except ValueError:
+        raise ValueError(f"unconnected_gradients must be 'none' or 'zero' (or "
+                         f"s2s.UnconnectedGradients), got {unconnected_gradients!r}") from None
+    target = pipeline.underlying_function(f)
+    params = list(inspect.signature(target).parameters)
+    wrt_names = tuple(_name_of(target, params, w)
+                      for w in (wrt if isinstance(wrt, (tuple, list)) else (wrt,)))
+    stop_names = tuple(_name_of(target, params, s) for s in (
+        stop_gradients if isinstance(stop_gradients, (tuple, list, set)) else (stop_gradients,)))
+    common = dict(unconnected=unconnected, stop=stop_names, multiple=True,
+                  name_prefix="gradients")
+    ones = DerivativeSpec(f, ("gradients", wrt_names, stop_names, unconnected, "ones"),
+                          ReverseConfig(wrt_names, mode="grad", seed="ones", **common))
+    seeded = DerivativeSpec(f, ("gradients", wrt_names, stop_names, unconnected, "seeded"),
+                            ReverseConfig(wrt_names, mode="vjp", seed="cotangent", **common))
+
+    def gradients_of(*args, grad_ys=None):
+        if grad_ys is None:
+            return list(ones.derivative().function(*args))
+        made = seeded.derivative()
+        many = made.config.returns_tuple
+        if not isinstance(grad_ys, (list, tuple)) and not isinstance(grad_ys, np.ndarray):
+            raise ValueError("grad_ys must be a list with one cotangent per y")
+        grad_ys = list(grad_ys)
+        try:
+            value, grads = made.function(*args, tuple(grad_ys) if many else _single(grad_ys))
+        except (ValueError, IndexError) as exc:
+            value = f(*args)
+            _check_grad_ys(value, grad_ys, many)
+            raise ValueError(f"grad_ys do not fit the ys: {exc}") from exc
+        _check_grad_ys(value, grad_ys, many)
+        return list(grads)
+
+    gradients_of.__name__ = f"gradients_{target.__name__}"
+    gradients_of.__s2s__ = ones
+    return gradients_of
+
+
+def _single(grad_ys):
+    if len(grad_ys) != 1:
+        raise ValueError(f"grad_ys has {len(grad_ys)} entries but the function returns "
+                         "one y")
+    return grad_ys[0]
+
+
+def _check_grad_ys(value, grad_ys, many):
+    ys = list(value) if many else [value]
+    if len(grad_ys) != len(ys):
+        raise ValueError(f"grad_ys has {len(grad_ys)} entries but the function returns "
+                         f"{len(ys)} ys")
+    for index, (y, g) in enumerate(zip(ys, grad_ys)):
+        if np.shape(g) != np.shape(y):
+            raise ValueError(f"grad_ys[{index}] has shape {np.shape(g)} but y {index} has "
+                             f"shape {np.shape(y)}")
+
+
+def _name_of(target, params, item):
+    if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+        if not 0 <= item < len(params):
+            raise ValueError(f"wrt={item} is out of range: {target.__name__} has "
+                             f"{len(params)} parameters")
+        return params[item]
+    if isinstance(item, str):
+        return item
+    raise ValueError(f"expected a parameter position or a variable name, got {item!r}")
 
 
 def source(df):

@@ -174,7 +174,7 @@ class Normalizer:
                 raise self.unsupported("**kwargs unpacking in a call", stmt)
 
     def result_atoms(self, value, out):
-        if isinstance(value, gast.Tuple):
+        if isinstance(value, (gast.Tuple, gast.List)):  # return a, b  /  return [a, b]
             return gast.Tuple(elts=[self.atom(e, out) for e in value.elts], ctx=gast.Load())
         return self.atom(value, out)
 

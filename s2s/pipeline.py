@@ -90,10 +90,45 @@ def build_reverse(fn, config):
         if w not in prepared.locals:
             raise ValueError(f"wrt={w!r}: {prepared.parsed.name} has no parameter or "
                              f"local variable of that name (parameters: {', '.join(params)})")
+    _check_wrt_locals(prepared, config.wrt + sorted(config.stop))
     builder = ReverseBuilder(prepared.normalized, prepared.parsed, prepared.namer,
                              prepared.resolver, prepared.namespace, config, pullback_of)
     fdef = builder.build()
     return _finish(fdef, prepared, config)
+
+
+def _check_wrt_locals(prepared, names):
+    """A local variable can be differentiated against (or held constant) only
+    when it has one value: assigned once, outside any loop."""
+    params = {a.id for a in prepared.normalized.args.args}
+    counts, in_loop = {}, set()
+
+    def visit(body, looping):
+        for stmt in body:
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+                v = stmt.targets[0].id
+                counts[v] = counts.get(v, 0) + 1
+                if looping:
+                    in_loop.add(v)
+            if isinstance(stmt, gast.For):
+                counts[stmt.target.id] = counts.get(stmt.target.id, 0) + 1
+                in_loop.add(stmt.target.id)
+            nested = looping or isinstance(stmt, (gast.For, gast.While))
+            for field in ("body", "orelse"):
+                visit(getattr(stmt, field, []) or [], nested)
+    visit(prepared.normalized.body, False)
+    for v in names:
+        if v in params:
+            if counts.get(v):
+                raise ValueError(f"{v!r} is a parameter that {prepared.parsed.name} "
+                                 "reassigns; it has more than one value to differentiate")
+            continue
+        if v in in_loop:
+            raise ValueError(f"the local variable {v!r} is assigned inside a loop: it has "
+                             "one value per iteration, so a gradient w.r.t. it is ambiguous")
+        if counts.get(v, 0) > 1:
+            raise ValueError(f"the local variable {v!r} is assigned {counts[v]} times: a "
+                             "gradient w.r.t. it is ambiguous; give each value its own name")
 
 
 def _finish(fdef, prepared, config):

@@ -84,6 +84,7 @@ class ReverseBuilder:
                                         fn.lineno)]
         self.body, self.ret = body[:-1], body[-1]
         self.outputs = self._output_atoms()
+        config.returns_tuple = isinstance(self.ret.value, gast.Tuple)
         self._insert_loop_counters(self.body)
         selected = [a.id for a in self._selected_outputs() if isinstance(a, gast.Name)]
         self.activity = Activity(self.body, resolver, config.wrt, selected,
@@ -465,9 +466,8 @@ class ReverseBuilder:
             if not self.activity.is_active(atom.id):
                 continue
             if cotangent is None:
-                ones = name(self.namespace.bind("np", _numpy()))
-                seed = _call(gast.Attribute(value=ones, attr="ones_like", ctx=gast.Load()),
-                             [name(atom.id)])
+                ones = name(self.namespace.bind("ones_like_seed", _runtime().ones_like_seed))
+                seed = _call(ones, [name(atom.id)])
             elif len(self.outputs) == 1 and not isinstance(self.ret.value, gast.Tuple):
                 seed = name(cotangent)
             else:

@@ -102,6 +102,8 @@ def zeros_like_adjoint(x):
     """The zero adjoint of a value: an array of zeros, a list of them for lists."""
     if isinstance(x, (list, tuple)):
         return [zeros_like_adjoint(v) for v in x]
+    if isinstance(x, (float, np.floating)):
+        return type(x)(0.0)
     return np.zeros_like(x)
 
 
@@ -162,3 +164,12 @@ def to_shape_of(g, x):
         return np.broadcast_to(g, shape)
     except ValueError:
         return unbroadcast(g, x)
+
+
+def ones_like_seed(y):
+    """The default output seed: ones shaped like y (a Python float stays a float)."""
+    if isinstance(y, np.ndarray):
+        return np.ones_like(y)
+    if isinstance(y, (float, np.floating)):
+        return type(y)(1.0)
+    return np.ones_like(y)

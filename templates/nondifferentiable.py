@@ -24,4 +24,4 @@ nondifferentiable(
     math.floor, math.ceil, math.isnan, math.isinf, math.isfinite, math.trunc,
 )
 # runtime helpers whose results are constants: zeros, sizes, permutations
-nondifferentiable(runtime.zeros_like_adjoint, runtime.reduced_size, runtime.inverse_axes)
+nondifferentiable(runtime.zeros_like_adjoint, runtime.ones_like_seed, runtime.reduced_size, runtime.inverse_axes)
