@@ -216,7 +216,7 @@ def main(argv=None):
     except s2s.S2SError as exc:
         _s2s_error(exc)
         return 1
-    except (FileExistsError, IsADirectoryError) as exc:
+    except (FileExistsError, IsADirectoryError, FileNotFoundError) as exc:
         message = str(exc).replace("pass overwrite=True (s2s-show --force)", "pass --force")
         parser.error(message)
     except ValueError as exc:  # e.g. wrt names a local of no such name

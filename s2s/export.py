@@ -557,10 +557,16 @@ def module_text(df, make_header=None):
 # ---- the header -------------------------------------------------------------
 
 def _display_path(path, start):
+    """path relative to start when they share a directory below the
+    filesystem root (a project tree), else absolute."""
+    path, start = os.path.abspath(path), os.path.abspath(start)
     try:
+        common = os.path.commonpath([path, start])
         rel = os.path.relpath(path, start)
     except ValueError:  # another drive
-        return os.path.abspath(path)
+        return path
+    if os.path.dirname(common) == common:  # only the root in common
+        return path
     return rel
 
 
@@ -606,9 +612,10 @@ def header(f, path, wrt, mode, order, root, imported):
     returns = "(value, tangent)" if mode == "forward" else (
         "a tuple of gradients" if several else "the gradient")
     needs = ", ".join(sorted(imported)) or "nothing"
+    what = what[0].upper() + what[1:]
     return [
         f"{HEADER} {__version__} from {source}:{qualname}; do not edit, regenerate.",
-        f"# {what[0].upper()}{what[1:]} of {qualname} with respect to {', '.join(names)} ({mode} mode).",
+        f"# {what} of {qualname} with respect to {', '.join(names)} ({mode} mode).",
         f"# Call it as {call}; it returns {returns}.",
         f"# It imports {needs}; not s2s.",
         "# Regenerate it, in this file's directory, with:",
@@ -654,6 +661,9 @@ def export(f, path, *, wrt=0, mode="reverse", order=1, overwrite=False, optimize
             "(s2s-show --force) to replace it")
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path} is a directory")
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot write {path}: the directory {directory} does not exist")
     df = derivative_function(f, wrt=wrt, mode=mode, order=order, optimize=optimize)
     text, name = module_text(
         df, lambda root, imported: header(f, path, wrt, mode, order, root, imported))
