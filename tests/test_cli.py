@@ -255,3 +255,19 @@ def test_readme_first_command_uses_s2s_show():
     first = next(line for line in readme.splitlines() if line.startswith("python3 -m pip"))
     assert first == ("python3 -m pip install -e . && s2s-show examples/quickstart.py:loss "
                      "--wrt W --wrt b")
+
+
+def test_readme_shows_real_s2s_show_output():
+    """The README's s2s-show example is what s2s-show prints (its key lines:
+    the generated code may change in details)."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## s2s-show and exported modules", 1)[1]
+    block = section.split("$ s2s-show examples/power.py:power\n", 1)[1].split("```", 1)[0]
+    result = run("examples/power.py:power", cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    compile(block, "<readme>", "exec")
+    for line in ("def grad_power(x, y):", "for i in range(int(y)):",
+                 "for i in reversed(range(int(y))):", "out = out_stack.pop()",
+                 "return x_bar"):
+        assert line in block, line
+        assert any(out.strip() == line for out in result.stdout.splitlines()), line
