@@ -249,7 +249,7 @@ class Normalizer:
         iterator = stmt.iter
         assigned_in_body = {n.id for s in stmt.body for n in gast.walk(s)
                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-        if _is_call_to(iterator, "range") and "range" not in self.locals:
+        if self.is_range(iterator):
             if not isinstance(stmt.target, gast.Name):
                 raise self.unsupported("unpacking a range item", stmt)
             if {n.id for n in gast.walk(iterator) if isinstance(n, gast.Name)} & assigned_in_body:
@@ -281,6 +281,12 @@ class Normalizer:
         self.emit(out, gast.For(target=store(counter),
                                 iter=_call("range", [length]), body=body, orelse=[],
                                 type_comment=None))
+
+    def is_range(self, iterator):
+        """range(...) or reversed(range(...)): iterated as is, replayed reversed."""
+        if _is_call_to(iterator, "reversed") and "reversed" not in self.locals:
+            return len(iterator.args) == 1 and self.is_range(iterator.args[0])
+        return _is_call_to(iterator, "range") and "range" not in self.locals
 
     def iteration_parts(self, target, iterator, out, assigned_in_body):
         """Split `for target in iterator` into (item targets, sequences, index)."""

@@ -90,6 +90,10 @@ class ReverseBuilder:
         self.activity = Activity(self.body, resolver, config.wrt, selected,
                                  constants=config.stop)
         self.wrt_locals = [w for w in config.wrt if w not in self.params]
+        # Lists (stacks of a generated gradient, or the user's own): their
+        # adjoint is a list aligned with their contents.
+        self.list_vars = {s.targets[0].id for s in statements(self.body)
+                          if isinstance(s, gast.Assign) and isinstance(s.value, gast.List)}
         self.captured = {}  # wrt local -> name holding its total adjoint
         self.adjoint_names = {}
         self._analyse_assignments()
@@ -207,6 +211,10 @@ class ReverseBuilder:
         target = stmt.targets[0].id
         if prim.kind == "user":
             return set(prim.operand_names())
+        if prim.key == "method.pop":
+            return {target}
+        if prim.key in ("list", "tuple"):
+            return set()
         tmpl = self._template(stmt, prim)
         bindings = self._bindings(stmt, prim, tmpl)
         reads = set()
@@ -232,6 +240,9 @@ class ReverseBuilder:
             if self.is_active_statement(s):
                 return True
             if isinstance(s, gast.Assign) and self._needs_save_at(s, s.targets[0].id):
+                return True
+            appended = self._appended(s)
+            if appended is not None and self.activity.is_active(appended[0]):
                 return True
         return False
 
@@ -293,7 +304,10 @@ class ReverseBuilder:
     def contribute(self, var, expr, bound, out, origin):
         """d[var] += expr, initialising d[var] when it is not bound yet."""
         adjoint = self.adjoint(var)
-        if var in bound:
+        if var in bound and var in self.list_vars:
+            add = name(self.namespace.bind("add_adjoints", _runtime().add_adjoints))
+            expr = _call(add, [name(adjoint), expr])
+        elif var in bound:
             expr = gast.BinOp(left=name(adjoint), op=gast.Add(), right=expr)
         bound.add(var)
         out.append(_with_origin(assign(adjoint, expr), origin))
@@ -311,7 +325,52 @@ class ReverseBuilder:
                 self.adjoint_if(stmt, bound, out)
             elif isinstance(stmt, (gast.While, gast.For)):
                 self.adjoint_loop(stmt, bound, out)
+            elif isinstance(stmt, gast.Expr):
+                self.adjoint_append(stmt, bound, out)
         return out
+
+    def _appended(self, stmt):
+        """(list name, value atom) for a statement `xs.append(v)`, else None."""
+        call = stmt.value if isinstance(stmt, gast.Expr) else None
+        if (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+                and call.func.attr == "append" and isinstance(call.func.value, gast.Name)
+                and len(call.args) == 1):
+            return call.func.value.id, call.args[0]
+        return None
+
+    def adjoint_append(self, stmt, bound, out):
+        """xs.append(v): v's adjoint is the last entry of xs's adjoint."""
+        appended = self._appended(stmt)
+        if appended is None:
+            return
+        stack, value = appended
+        if not self.activity.is_active(stack):
+            return
+        origin = origin_of(stmt)
+        if stack not in bound:
+            out.append(self.zero(stack, origin))
+            bound.add(stack)
+        popped = _attr_call(self.adjoint(stack), "pop", [])
+        if isinstance(value, gast.Name) and self.activity.is_active(value.id):
+            self.contribute(value.id, popped, bound, out, origin)
+        else:
+            out.append(_with_origin(gast.Expr(value=popped), origin))
+
+    def adjoint_pop(self, stmt, bound, out):
+        """v = xs.pop(): xs's adjoint gets v's adjoint back as its last entry."""
+        v = stmt.targets[0].id
+        stack = stmt.value.func.value.id
+        origin = origin_of(stmt)
+        if not self.activity.is_active(stack):
+            return
+        if stack not in bound:
+            out.append(self.zero(stack, origin))
+            bound.add(stack)
+        value = name(self.adjoint(v)) if v in bound else _call(
+            name(self.namespace.bind("zeros_like_adjoint", _runtime().zeros_like_adjoint)),
+            [name(v)])
+        out.append(_with_origin(gast.Expr(value=_attr_call(self.adjoint(stack), "append",
+                                                           [value])), origin))
 
     def adjoint_assign(self, stmt, bound, out):
         v = stmt.targets[0].id
@@ -324,10 +383,20 @@ class ReverseBuilder:
                 name(self.namespace.bind("zeros_like_adjoint", _runtime().zeros_like_adjoint)),
                 [name(v)])
             out.append(_with_origin(assign(captured, value), origin))
-        if self.is_active_statement(stmt) and v in bound and v not in self.config.stop:
-            prim = self.resolver(stmt.value)
+        prim = self.resolver(stmt.value)
+        if self.is_active_statement(stmt) and prim.key == "method.pop":
+            self.adjoint_pop(stmt, bound, out)
+            bound.discard(v)
+        elif self.is_active_statement(stmt) and v in bound and v not in self.config.stop:
             bound.discard(v)  # this value's adjoint is consumed here
-            if prim.kind == "user":
+            if prim.key in ("list", "tuple"):
+                for index, element in enumerate(prim.args):
+                    if isinstance(element, gast.Name) and self.activity.is_active(element.id):
+                        item = gast.Subscript(value=name(self.adjoint(v)),
+                                              slice=gast.Constant(value=index, kind=None),
+                                              ctx=gast.Load())
+                        self.contribute(element.id, item, bound, out, origin)
+            elif prim.kind == "user":
                 self.adjoint_user_call(stmt, prim, bound, out)
             else:
                 self.adjoint_template(stmt, prim, bound, out)
@@ -417,8 +486,13 @@ class ReverseBuilder:
             loop = gast.For(target=store("_"), iter=_call(name("range"), [name(stmt.s2s_counter)]),
                             body=body or [gast.Pass()], orelse=[], type_comment=None)
         else:
-            loop = gast.For(target=copy.deepcopy(stmt.target),
-                            iter=_call(name("reversed"), [copy.deepcopy(stmt.iter)]),
+            iterator = copy.deepcopy(stmt.iter)
+            if (isinstance(iterator, gast.Call) and isinstance(iterator.func, gast.Name)
+                    and iterator.func.id == "reversed"):
+                backwards = iterator.args[0]  # reversed(reversed(r)) is r
+            else:
+                backwards = _call(name("reversed"), [iterator])
+            loop = gast.For(target=copy.deepcopy(stmt.target), iter=backwards,
                             body=body or [gast.Pass()], orelse=[], type_comment=None)
         out.append(_with_origin(loop, origin))
 
@@ -431,6 +505,11 @@ class ReverseBuilder:
                 for v in self.resolver(s.value).operand_names():
                     if self.activity.is_active(v):
                         contributed.add(v)
+            appended = self._appended(s)
+            if appended is not None and self.activity.is_active(appended[0]):
+                contributed.add(appended[0])
+                if isinstance(appended[1], gast.Name) and self.activity.is_active(appended[1].id):
+                    contributed.add(appended[1].id)
         local = _iteration_locals(stmt)
         return {v for v in contributed if v not in bound and v not in local}
 

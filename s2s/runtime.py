@@ -173,3 +173,447 @@ def ones_like_seed(y):
     if isinstance(y, (float, np.floating)):
         return type(y)(1.0)
     return np.ones_like(y)
+
+
+# ---- helpers of the NumPy-breadth templates (templates/reverse/*.py) -------
+
+def _inexact_dtype(x):
+    """x's floating dtype, float64 for Python numbers and integers."""
+    dtype = np.asarray(x).dtype
+    return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
+
+
+def cast_adjoint(g, x, y):
+    """Adjoint of a conversion y of x (float(x), x.astype(t), np.array(x)):
+    g in x's shape and floating dtype; zero when y is integer or boolean."""
+    if isinstance(x, (list, tuple)):
+        return g
+    y_dtype = np.asarray(y).dtype
+    if not np.issubdtype(y_dtype, np.inexact):
+        return np.zeros(np.shape(x), dtype=_inexact_dtype(x))
+    if isinstance(x, (float, int)):
+        return float(np.sum(g))
+    g = np.reshape(g, np.shape(x))
+    dtype = _inexact_dtype(x)
+    return g if g.dtype == dtype else g.astype(dtype)
+
+
+def extremum_share(x, y, axis=None, keepdims=False):
+    """Where x attains the max/min y of its reduction over `axis`: 1/count
+    at each of the `count` tied extreme elements, 0 elsewhere (the adjoint
+    of a max or min is split equally between ties)."""
+    dtype = _inexact_dtype(x)
+    mask = (np.asarray(x) == unreduce(y, x, axis, keepdims)).astype(dtype)
+    return mask / np.sum(mask, axis=axis, keepdims=True)
+
+
+def prod_adjoint(g, x, axis=None, keepdims=False):
+    """Adjoint of np.prod(x, axis): g times the product of the other elements
+    (exclusive products from both sides, so zeros in x are exact)."""
+    x = np.asarray(x)
+    g = unreduce(g, x, axis, keepdims)
+    if x.ndim == 0:
+        return g * np.ones_like(x)
+    axes = tuple(range(x.ndim)) if axis is None else _normalize_axes(axis, x.ndim)
+    rest = tuple(a for a in range(x.ndim) if a not in axes)
+    perm = rest + axes
+    moved = np.transpose(x, perm)
+    flat = moved.reshape(moved.shape[:len(rest)] + (-1,))
+    ones = np.ones_like(flat[..., :1])
+    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    after = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat[..., 1:], -1)], axis=-1),
+                               axis=-1), -1)
+    others = np.transpose((before * after).reshape(moved.shape), np.argsort(perm))
+    return g * others
+
+
+def reverse_cumsum(g, axis=None):
+    """Sums from the end: the adjoint of np.cumsum(x, axis) (flat for axis=None)."""
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+def average_adjoint_a(g, a, axis=None, weights=None, keepdims=False):
+    """Adjoint of np.average(a, axis, weights) with respect to a."""
+    if weights is None:
+        return unreduce(g, a, axis, keepdims) / reduced_size(a, axis)
+    w = _average_weights(a, axis, weights)
+    return unreduce(g, a, axis, keepdims) * w / np.sum(w, axis=axis, keepdims=True)
+
+
+def average_adjoint_weights(g, y, a, axis=None, weights=None, keepdims=False):
+    """Adjoint of y = np.average(a, axis, weights) with respect to weights."""
+    w = _average_weights(a, axis, weights)
+    total = np.sum(w, axis=axis, keepdims=True)
+    full = unreduce(g, a, axis, keepdims) * (a - unreduce(y, a, axis, keepdims)) / total
+    if np.ndim(weights) == np.ndim(a):
+        return unbroadcast(full, weights)
+    # 1-D weights along one axis
+    other = tuple(i for i in range(np.ndim(a)) if i != _normalize_axes(axis, np.ndim(a))[0])
+    return np.sum(full, axis=other)
+
+
+def _average_weights(a, axis, weights):
+    """np.average's weights broadcast to a's shape."""
+    w = np.asarray(weights)
+    if w.ndim != np.ndim(a):  # 1-D weights along `axis`
+        shape = [1] * np.ndim(a)
+        shape[_normalize_axes(axis, np.ndim(a))[0]] = w.shape[0]
+        w = w.reshape(shape)
+    return np.broadcast_to(w, np.shape(a))
+
+
+def norm_adjoint(g, x, y, ord=None, axis=None, keepdims=False):
+    """Adjoint of y = np.linalg.norm(x, ord, axis, keepdims): vector norms
+    (ord None, p, inf, -inf, 0) and matrix norms (None, 'fro', 'nuc', 1, -1,
+    2, -2, inf, -inf). Ties (inf norms, 1/2 matrix norms) split equally."""
+    x = np.asarray(x)
+    nd = x.ndim
+    if axis is None:
+        matrix = nd == 2 and ord is not None
+        axes = (0, 1) if matrix else tuple(range(nd))
+        if ord is None and nd != 1:
+            return unreduce(g, x, None, keepdims) * x / _nonzero(unreduce(y, x, None, keepdims))
+    else:
+        axes = _normalize_axes(axis, nd)
+        matrix = len(axes) == 2
+    g = unreduce(g, x, axes, keepdims)
+    y = unreduce(y, x, axes, keepdims)
+    if not matrix:
+        if ord is None or ord == 2:
+            return g * x / _nonzero(y)
+        if ord == np.inf or ord == -np.inf:
+            a = np.abs(x)
+            return g * np.sign(x) * extremum_share(a, y, axes[0], True)
+        if ord == 0:
+            return np.zeros_like(g * x)
+        if ord == 1:
+            return g * np.sign(x)
+        return g * np.sign(x) * np.abs(x) ** (ord - 1) / _nonzero(y) ** (ord - 1)
+    r, c = axes
+    if ord is None or ord == "fro":
+        return g * x / _nonzero(y)
+    moved = np.moveaxis(x, (r, c), (-2, -1))
+    if ord in ("nuc", 2, -2):
+        u, s, vt = np.linalg.svd(moved, full_matrices=False)
+        if ord == "nuc":
+            inner = u @ vt
+        else:
+            k = 0 if ord == 2 else -1
+            inner = u[..., :, k:k + 1 or None] @ vt[..., k:k + 1 or None, :]
+        return g * np.moveaxis(inner, (-2, -1), (r, c))
+    # 1/-1: max/min column abs sum; inf/-inf: max/min row abs sum
+    sum_axis = r if ord in (1, -1) else c
+    sums = np.sum(np.abs(x), axis=sum_axis, keepdims=True)
+    pick = np.max if ord in (1, np.inf) else np.min
+    share = extremum_share(sums, pick(sums, axis=(r, c), keepdims=True), (r, c), True)
+    return g * np.sign(x) * share
+
+
+def _nonzero(y):
+    """y with zeros replaced by ones (the norm of a zero vector has gradient 0)."""
+    return np.where(y == 0, 1, y)
+
+
+def split_adjoint(g, arrays, axis=0):
+    """Adjoint of np.concatenate(arrays, axis): g cut back into the pieces
+    (a list, one adjoint per input; axis=None: each piece flattened)."""
+    sizes = [np.size(a) if axis is None else np.shape(a)[axis] for a in arrays]
+    pieces = np.split(g, np.cumsum(sizes)[:-1], axis=0 if axis is None else axis)
+    return [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
+
+
+def hstack_adjoint(g, arrays):
+    """Adjoint of np.hstack(arrays)."""
+    axis = 0 if np.ndim(arrays[0]) <= 1 else 1
+    pieces = split_adjoint(g, [np.atleast_1d(a) for a in arrays], axis)
+    return [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
+
+
+def vstack_adjoint(g, arrays):
+    """Adjoint of np.vstack(arrays)."""
+    pieces = split_adjoint(g, [np.atleast_2d(a) for a in arrays], 0)
+    return [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
+
+
+def tile_adjoint(g, x, reps):
+    """Adjoint of np.tile(x, reps): the tiles' adjoints summed."""
+    shape = np.shape(x)
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    n = max(len(shape), len(reps))
+    shape_n = (1,) * (n - len(shape)) + tuple(shape)
+    reps_n = (1,) * (n - len(reps)) + reps
+    interleaved = [v for pair in zip(reps_n, shape_n) for v in pair]
+    g = np.reshape(g, interleaved)
+    return np.reshape(np.sum(g, axis=tuple(range(0, 2 * n, 2))), shape)
+
+
+def repeat_adjoint(g, x, repeats, axis=None):
+    """Adjoint of np.repeat(x, repeats, axis): each element's copies summed."""
+    shape = np.shape(x)
+    if axis is None:
+        n = int(np.prod(shape))
+        axis_ = 0
+    else:
+        axis_ = axis % len(shape)
+        n = shape[axis_]
+    owner = np.repeat(np.arange(n), repeats)
+    moved = np.moveaxis(g, axis_, 0)
+    out = np.zeros((n,) + moved.shape[1:], dtype=np.result_type(g))
+    np.add.at(out, owner, moved)
+    out = np.moveaxis(out, 0, axis_)
+    return np.reshape(out, shape)
+
+
+def diag_adjoint(g, v, k=0):
+    """Adjoint of np.diag(v, k): the k-th diagonal of g (v 1-D), or g placed on
+    the k-th diagonal of zeros shaped like v (v 2-D)."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k).copy()
+    out = np.zeros(np.shape(v), dtype=np.result_type(g))
+    n = np.shape(g)[0]
+    rows = np.arange(n) + max(-k, 0)
+    out[rows, rows + k] = g
+    return out
+
+
+def diagonal_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of np.diagonal(a, offset, axis1, axis2): g on that diagonal of zeros."""
+    a_shape = np.shape(a)
+    nd = len(a_shape)
+    axis1, axis2 = axis1 % nd, axis2 % nd
+    out = np.zeros(a_shape, dtype=np.result_type(g))
+    view = np.moveaxis(out, (axis1, axis2), (-2, -1))  # a view: writes reach out
+    n = np.shape(g)[-1]
+    rows = np.arange(n) + max(-offset, 0)
+    view[..., rows, rows + offset] = g
+    return out
+
+
+def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of np.trace(a, offset, axis1, axis2): g on that diagonal."""
+    n = np.shape(np.diagonal(a, offset, axis1, axis2))[-1]
+    g = np.broadcast_to(np.expand_dims(g, -1), np.shape(g) + (n,))
+    return diagonal_adjoint(g, a, offset, axis1, axis2)
+
+
+def pad_adjoint(g, array, pad_width, mode="constant"):
+    """Adjoint of np.pad(array, pad_width) for mode 'constant': the unpadded
+    middle of g."""
+    if mode != "constant":
+        raise NotImplementedError(f"the derivative of np.pad with mode={mode!r} "
+                                  "(only 'constant' is supported)")
+    nd = np.ndim(array)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int).reshape(-1, 2)
+                             if np.ndim(pad_width) else np.asarray(pad_width), (nd, 2))
+    index = tuple(slice(int(b), int(b) + n) for (b, _), n in zip(widths, np.shape(array)))
+    return g[index]
+
+
+def take_adjoint(g, a, indices, axis=None):
+    """Adjoint of np.take(a, indices, axis): g scattered back, repeats summed."""
+    shape = np.shape(a)
+    if axis is None:
+        out = np.zeros(int(np.prod(shape)), dtype=np.result_type(a, g))
+        np.add.at(out, np.asarray(indices) % out.size, g)
+        return out.reshape(shape)
+    axis = axis % len(shape)
+    out = np.zeros(shape, dtype=np.result_type(a, g))
+    index = (slice(None),) * axis + (np.asarray(indices),)
+    np.add.at(out, index, g)
+    return out
+
+
+def inner_adjoint_a(g, a, b):
+    """Adjoint of np.inner(a, b) with respect to a."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * b, a)
+    nb = np.ndim(b) - 1
+    g_axes = list(range(np.ndim(g) - nb, np.ndim(g)))
+    return np.tensordot(g, b, axes=(g_axes, list(range(nb))))
+
+
+def inner_adjoint_b(g, a, b):
+    """Adjoint of np.inner(a, b) with respect to b."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(g * a, b)
+    na = np.ndim(a) - 1
+    return np.tensordot(g, a, axes=(list(range(na)), list(range(na))))
+
+
+def _tensordot_axes(a, b, axes):
+    if np.ndim(axes) == 0:
+        n = int(axes)
+        return list(range(np.ndim(a) - n, np.ndim(a))), list(range(n))
+    axes_a, axes_b = axes
+    axes_a = [axes_a] if np.ndim(axes_a) == 0 else list(axes_a)
+    axes_b = [axes_b] if np.ndim(axes_b) == 0 else list(axes_b)
+    return [i % np.ndim(a) for i in axes_a], [i % np.ndim(b) for i in axes_b]
+
+
+def tensordot_adjoint_a(g, a, b, axes=2):
+    """Adjoint of np.tensordot(a, b, axes) with respect to a."""
+    axes_a, axes_b = _tensordot_axes(a, b, axes)
+    free_a = [i for i in range(np.ndim(a)) if i not in axes_a]
+    free_b = [i for i in range(np.ndim(b)) if i not in axes_b]
+    g_b = list(range(len(free_a), np.ndim(g)))
+    out = np.tensordot(g, b, axes=(g_b, free_b))  # free_a + b's contracted (in b's order)
+    labels = free_a + [axes_a[axes_b.index(j)] for j in sorted(axes_b)]
+    return np.transpose(out, np.argsort(labels))
+
+
+def tensordot_adjoint_b(g, a, b, axes=2):
+    """Adjoint of np.tensordot(a, b, axes) with respect to b."""
+    axes_a, axes_b = _tensordot_axes(a, b, axes)
+    free_a = [i for i in range(np.ndim(a)) if i not in axes_a]
+    free_b = [i for i in range(np.ndim(b)) if i not in axes_b]
+    out = np.tensordot(a, g, axes=(free_a, list(range(len(free_a)))))
+    labels = [axes_b[axes_a.index(i)] for i in sorted(axes_a)] + free_b
+    return np.transpose(out, np.argsort(labels))
+
+
+def einsum_adjoint(g, subscripts, i, *operands):
+    """Adjoint of np.einsum(subscripts, *operands) with respect to operand i
+    (trailing None operands are ignored)."""
+    operands = [op for op in operands if op is not None]
+    inputs, output = _einsum_labels(subscripts, operands)
+    others = [(s, op) for j, (s, op) in enumerate(zip(inputs, operands)) if j != i]
+    own = inputs[i]
+    unique = "".join(dict.fromkeys(own))
+    available = set(output).union(*[set(s) for s, _ in others])
+    kept = "".join(c for c in unique if c in available)
+    spec = ",".join([output] + [s for s, _ in others]) + "->" + kept
+    part = np.einsum(spec, g, *[op for _, op in others])
+    shape = np.shape(operands[i])
+    sizes = dict(zip(own, shape))
+    # labels summed inside operand i alone: broadcast back
+    full = np.reshape(part, [sizes[c] if c in kept else 1 for c in unique])
+    full = np.broadcast_to(full, [sizes[c] for c in unique])
+    if unique == own:
+        return np.array(full)
+    out = np.zeros(shape, dtype=np.result_type(g, operands[i]))
+    np.einsum(own + "->" + unique, out)[...] = full  # a writable view of the diagonal
+    return out
+
+
+def _einsum_labels(subscripts, operands):
+    """Input and output labels of an einsum, with '...' spelt out."""
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        lhs, output = subscripts.split("->")
+    else:
+        lhs, output = subscripts, None
+    inputs = lhs.split(",")
+    used = set(subscripts) - set(".,->")
+    spare = [chr(c) for c in range(ord("A"), ord("Z") + 1) if chr(c) not in used]
+    ell = max([np.ndim(op) - len(s.replace("...", "")) for s, op in zip(inputs, operands)
+               if "..." in s] or [0])
+    letters = "".join(spare[:ell])
+    inputs = [s.replace("...", letters[ell - (np.ndim(op) - len(s.replace("...", ""))):])
+              for s, op in zip(inputs, operands)]
+    if output is None:
+        counts = {}
+        for s in inputs:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        output = letters + "".join(sorted(c for c, n in counts.items()
+                                          if n == 1 and c not in letters))
+    else:
+        output = output.replace("...", letters)
+    return inputs, output
+
+
+def kron_adjoint_a(g, a, b):
+    """Adjoint of np.kron(a, b) with respect to a."""
+    a_n, b_n, g_n = _kron_blocks(g, a, b)
+    n = len(a_n)
+    out = np.tensordot(g_n, np.reshape(b, b_n), axes=(list(range(1, 2 * n, 2)), list(range(n))))
+    return np.reshape(out, np.shape(a))
+
+
+def kron_adjoint_b(g, a, b):
+    """Adjoint of np.kron(a, b) with respect to b."""
+    a_n, b_n, g_n = _kron_blocks(g, a, b)
+    n = len(a_n)
+    out = np.tensordot(g_n, np.reshape(a, a_n), axes=(list(range(0, 2 * n, 2)), list(range(n))))
+    return np.reshape(out, np.shape(b))
+
+
+def _kron_blocks(g, a, b):
+    """a's and b's shapes padded to one length, and g reshaped to
+    (a0, b0, a1, b1, ...)."""
+    n = max(np.ndim(a), np.ndim(b))
+    a_n = (1,) * (n - np.ndim(a)) + tuple(np.shape(a))
+    b_n = (1,) * (n - np.ndim(b)) + tuple(np.shape(b))
+    return a_n, b_n, np.reshape(g, [v for pair in zip(a_n, b_n) for v in pair])
+
+
+def solve_adjoint_b(g, a, b):
+    """Adjoint of x = np.linalg.solve(a, b) with respect to b: solve(a^T, g)."""
+    at = np.swapaxes(a, -1, -2)
+    if np.ndim(b) == 1:
+        return np.linalg.solve(at, np.expand_dims(g, -1))[..., 0]
+    return np.linalg.solve(at, g)
+
+
+def solve_adjoint_a(gb, x, b):
+    """Adjoint of x = np.linalg.solve(a, b) with respect to a, from the
+    adjoint gb of b: -gb x^T."""
+    if np.ndim(b) == 1:
+        return -np.expand_dims(gb, -1) * np.expand_dims(x, -2)
+    return -np.matmul(gb, np.swapaxes(x, -1, -2))
+
+
+def cholesky_adjoint(g, L, upper=False):
+    """Adjoint of L = np.linalg.cholesky(a), symmetric (as TF and JAX):
+    sym(L^-T Phi(L^T g) L^-1), Phi = lower triangle with half the diagonal."""
+    if upper:
+        L = np.swapaxes(L, -1, -2)
+        g = np.swapaxes(g, -1, -2)
+    Lt = np.swapaxes(L, -1, -2)
+    P = np.tril(np.matmul(Lt, g))
+    P = P - 0.5 * np.tril(np.triu(P))  # halve the diagonal
+    X = np.linalg.solve(Lt, P)  # L^-T P
+    S = np.swapaxes(np.linalg.solve(Lt, np.swapaxes(X, -1, -2)), -1, -2)  # X L^-1
+    return 0.5 * (S + np.swapaxes(S, -1, -2))
+
+
+def sequence_max_adjoint(g, y, i, *args):
+    """Adjoint of y = max(*args) or min(*args) (the builtins) with respect to
+    args[i]; max(xs) of one sequence gives xs's adjoint as an array. Ties
+    split equally."""
+    args = [a for a in args if a is not None]
+    if len(args) == 1:
+        xs = np.asarray(args[0], dtype=float) if isinstance(args[0], (list, tuple)) \
+            else np.asarray(args[0])
+        mask = (xs == y).astype(_inexact_dtype(xs))
+        return g * mask / np.sum(mask)
+    hits = [float(a == y) for a in args]
+    return g * hits[i] / sum(hits)
+
+
+def sequence_sum_adjoint(g, xs):
+    """Adjoint of y = sum(xs) (the builtin) with respect to xs: g for every
+    item (an array stacking them, which indexes like the sequence)."""
+    if isinstance(xs, (list, tuple)):
+        return np.stack([unbroadcast(g, x) for x in xs])
+    return unreduce(g, xs, 0, False)
+
+
+def item_adjoint(g, x, index=()):
+    """Adjoint of y = x.item(*index): g at that position of zeros shaped like x."""
+    out = np.zeros(np.shape(x), dtype=_inexact_dtype(x))
+    if len(index) == 0:
+        out[...] = g
+    elif len(index) == 1:
+        out.reshape(-1)[index[0]] = g
+    else:
+        out[tuple(index)] = g
+    return out
+
+
+def logsumexp_adjoint(g, a, y, axis=None, b=None, keepdims=False):
+    """Adjoint of y = scipy.special.logsumexp(a, axis, b, keepdims) w.r.t. a."""
+    w = np.exp(a - unreduce(y, a, axis, keepdims))
+    if b is not None:
+        w = w * b
+    return unbroadcast(unreduce(g, a, axis, keepdims) * w, a)

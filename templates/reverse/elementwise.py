@@ -5,7 +5,8 @@ import operator
 
 import numpy as np
 
-from s2s.runtime import unbroadcast
+from s2s.runtime import (cast_adjoint, item_adjoint, sequence_max_adjoint, sequence_sum_adjoint,
+                         unbroadcast)
 from s2s.template import adjoint, d
 
 
@@ -64,9 +65,15 @@ def exp(y, x):
     d[x] = d[y] * y
 
 
-@adjoint(np.log, math.log)
+@adjoint(np.log)
 def log(y, x):
     d[x] = d[y] / x
+
+
+@adjoint(math.log)
+def math_log(y, x, base=math.e):
+    d[x] = d[y] / (x * math.log(base))
+    d[base] = -d[y] * y / (base * math.log(base))
 
 
 @adjoint(np.log1p, math.log1p)
@@ -106,7 +113,8 @@ def tanh(y, x):
 
 @adjoint(np.maximum)
 def maximum(z, x, y):
-    # Ties send the whole adjoint to x (as np.maximum picks x on ties).
+    # Ties send the whole adjoint to x (as np.maximum picks x on ties, and as
+    # TF does); the reductions np.max/np.min split it equally instead.
     d[x] = unbroadcast(d[z] * (x >= y), x)
     d[y] = unbroadcast(d[z] * (x < y), y)
 
@@ -123,6 +131,212 @@ def where(z, condition, x, y):
     d[y] = unbroadcast(np.where(condition, 0.0, d[z]), y)
 
 
-@adjoint(float, np.float64, np.float32)
+@adjoint(float, np.float64, np.float32, np.float16)
 def to_float(y, x):
-    d[x] = d[y]
+    d[x] = cast_adjoint(d[y], x, y)
+
+
+# ---- more elementwise functions (math.* versions take Python floats) ----
+
+@adjoint(np.exp2)
+def exp2(y, x):
+    d[x] = d[y] * y * math.log(2.0)
+
+
+@adjoint(np.log2, math.log2)
+def log2(y, x):
+    d[x] = d[y] / (x * math.log(2.0))
+
+
+@adjoint(np.log10, math.log10)
+def log10(y, x):
+    d[x] = d[y] / (x * math.log(10.0))
+
+
+@adjoint(np.cbrt)
+def cbrt(y, x):
+    d[x] = d[y] / (3.0 * y * y)
+
+
+@adjoint(np.abs, abs, math.fabs, np.fabs)
+def absolute(y, x):
+    # The derivative at 0 is taken as 0 (np.sign(0) == 0), as TF and JAX.
+    d[x] = d[y] * np.sign(x)
+
+
+@adjoint(np.reciprocal)
+def reciprocal(y, x):
+    d[x] = -d[y] * y * y
+
+
+@adjoint(np.arcsin, math.asin)
+def arcsin(y, x):
+    d[x] = d[y] / np.sqrt(1.0 - x * x)
+
+
+@adjoint(np.arccos, math.acos)
+def arccos(y, x):
+    d[x] = -d[y] / np.sqrt(1.0 - x * x)
+
+
+@adjoint(np.arctan, math.atan)
+def arctan(y, x):
+    d[x] = d[y] / (1.0 + x * x)
+
+
+@adjoint(np.arctan2, math.atan2)
+def arctan2(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * x2 / (x1 * x1 + x2 * x2), x1)
+    d[x2] = unbroadcast(-d[z] * x1 / (x1 * x1 + x2 * x2), x2)
+
+
+@adjoint(np.sinh, math.sinh)
+def sinh(y, x):
+    d[x] = d[y] * np.cosh(x)
+
+
+@adjoint(np.cosh, math.cosh)
+def cosh(y, x):
+    d[x] = d[y] * np.sinh(x)
+
+
+@adjoint(np.arcsinh, math.asinh)
+def arcsinh(y, x):
+    d[x] = d[y] / np.sqrt(x * x + 1.0)
+
+
+@adjoint(np.arccosh, math.acosh)
+def arccosh(y, x):
+    d[x] = d[y] / np.sqrt(x * x - 1.0)
+
+
+@adjoint(np.arctanh, math.atanh)
+def arctanh(y, x):
+    d[x] = d[y] / (1.0 - x * x)
+
+
+@adjoint(np.hypot, math.hypot)
+def hypot(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * x1 / z, x1)
+    d[x2] = unbroadcast(d[z] * x2 / z, x2)
+
+
+@adjoint(np.logaddexp)
+def logaddexp(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * np.exp(x1 - z), x1)
+    d[x2] = unbroadcast(d[z] * np.exp(x2 - z), x2)
+
+
+@adjoint(np.logaddexp2)
+def logaddexp2(z, x1, x2):
+    d[x1] = unbroadcast(d[z] * np.exp2(x1 - z), x1)
+    d[x2] = unbroadcast(d[z] * np.exp2(x2 - z), x2)
+
+
+@adjoint(np.fmax)
+def fmax(z, x, y):
+    # As np.maximum, except that a NaN loses to a number.
+    d[x] = unbroadcast(d[z] * ((x >= y) | np.isnan(y)), x)
+    d[y] = unbroadcast(d[z] * ((x < y) | np.isnan(x)), y)
+
+
+@adjoint(np.fmin)
+def fmin(z, x, y):
+    d[x] = unbroadcast(d[z] * ((x <= y) | np.isnan(y)), x)
+    d[y] = unbroadcast(d[z] * ((x > y) | np.isnan(x)), y)
+
+
+@adjoint(np.clip)
+def clip(y, a, a_min=None, a_max=None, out=None):
+    # The adjoint passes where a is inside [a_min, a_max], bounds included (as TF).
+    d[a] = unbroadcast(d[y] * (y == a), a)
+    d[a_min] = unbroadcast(d[y] * (a < a_min), a_min)
+    d[a_max] = unbroadcast(d[y] * (a > a_max), a_max)
+
+
+@adjoint(np.float_power)
+def float_power(z, x, y):
+    d[x] = cast_adjoint(unbroadcast(d[z] * y * np.float_power(x, y - 1), x), x, z)
+    d[y] = cast_adjoint(unbroadcast(d[z] * z * np.log(np.where(x > 0, x, 1.0)), y), y, z)
+
+
+@adjoint(np.conj, np.conjugate)
+def conj(y, x):
+    d[x] = np.conj(d[y])
+
+
+# ---- conversions and construction ----
+
+@adjoint(np.array, np.asarray, np.asanyarray, np.ascontiguousarray, np.copy)
+def array(y, x, dtype=None, *args, **kwargs):
+    # x may be a list or tuple: its adjoint is then the array d[y], whose rows
+    # are the items' adjoints (see "list" below).
+    d[x] = cast_adjoint(d[y], x, y)
+
+
+@adjoint("method.astype")
+def astype(y, x, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    d[x] = cast_adjoint(d[y], x, y)
+
+
+@adjoint("method.item")
+def item(y, x, *index):
+    d[x] = item_adjoint(d[y], x, index)
+
+
+@adjoint("list", "tuple")
+def sequence(y, x0=None, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None, x7=None,
+             x8=None, x9=None, x10=None, x11=None, x12=None, x13=None, x14=None, x15=None):
+    # y = [x0, x1, ...]: item i's adjoint is d[y][i], whatever indexable
+    # adjoint the consumers of y built (a list, or an array whose rows are
+    # the items' adjoints). Up to 16 items.
+    d[x0] = d[y][0]
+    d[x1] = d[y][1]
+    d[x2] = d[y][2]
+    d[x3] = d[y][3]
+    d[x4] = d[y][4]
+    d[x5] = d[y][5]
+    d[x6] = d[y][6]
+    d[x7] = d[y][7]
+    d[x8] = d[y][8]
+    d[x9] = d[y][9]
+    d[x10] = d[y][10]
+    d[x11] = d[y][11]
+    d[x12] = d[y][12]
+    d[x13] = d[y][13]
+    d[x14] = d[y][14]
+    d[x15] = d[y][15]
+
+
+# ---- Python builtins on numbers and sequences ----
+
+@adjoint(sum)
+def builtin_sum(y, iterable, start=0):
+    d[iterable] = sequence_sum_adjoint(d[y], iterable)
+    d[start] = unbroadcast(d[y], start)
+
+
+@adjoint(max, min)
+def builtin_max(y, x0, x1=None, x2=None, x3=None, key=None, default=None):
+    # max(a, b, ...) or max(xs): ties split the adjoint equally.
+    d[x0] = sequence_max_adjoint(d[y], y, 0, x0, x1, x2, x3)
+    d[x1] = sequence_max_adjoint(d[y], y, 1, x0, x1, x2, x3)
+    d[x2] = sequence_max_adjoint(d[y], y, 2, x0, x1, x2, x3)
+    d[x3] = sequence_max_adjoint(d[y], y, 3, x0, x1, x2, x3)
+
+
+@adjoint(math.erf)
+def erf(y, x):
+    d[x] = d[y] * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
+
+
+@adjoint(math.erfc)
+def erfc(y, x):
+    d[x] = -d[y] * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
+
+
+# Python 3.11+ only
+if hasattr(math, "exp2"):
+    adjoint(math.exp2)(exp2)
+if hasattr(math, "cbrt"):
+    adjoint(math.cbrt)(cbrt)
