@@ -281,6 +281,7 @@ class _Unit:
         self.refs = {}  # free name -> ("unit", key) | ("import", mod, attr)
         #                 | ("module", mod) | ("literal", obj) | ("builtin",)
         self.attr_refs = {}  # (name, attr) -> ("unit", key)
+        self.names = {}  # free name -> its name in the written module (non-units)
         self.module_name = None  # its name in the written module
 
 
@@ -428,16 +429,27 @@ class _Names:
         self.taken = {}  # name -> key
         self.by_key = {}
 
-    def claim(self, preferred, key):
-        if key in self.by_key:
+    def _free(self, name):
+        return not (name in self.reserved or name in self.taken or keyword.iskeyword(name))
+
+    def claim(self, preferred, key, single=False):
+        """The module-level name for key, preferably `preferred`. A function
+        (single=True) gets one name; an import may get several aliases."""
+        if self.taken.get(preferred) == key:
+            return preferred
+        if single and key in self.by_key:
             return self.by_key[key]
-        name = preferred
-        number = 1
-        while name in self.reserved or name in self.taken or keyword.iskeyword(name):
-            number += 1
+        if self._free(preferred):
+            name = preferred
+        elif key in self.by_key:
+            return self.by_key[key]
+        else:
+            number = 2
+            while not self._free(f"{preferred}_{number}"):
+                number += 1
             name = f"{preferred}_{number}"
         self.taken[name] = key
-        self.by_key[key] = name
+        self.by_key.setdefault(key, name)
         return name
 
 
@@ -470,11 +482,11 @@ def module_text(df, make_header=None):
     names = _Names(reserved)
     # Functions first: the root, then the others in a stable order.
     root = resolver.units[root_key]
-    root.module_name = names.claim(root.def_name, root.key)
+    root.module_name = names.claim(root.def_name, root.key, single=True)
     others = sorted((u for u in units if u is not root),
                     key=lambda u: (u.kind != "derivative", u.def_name, u.origin or ""))
     for unit in others:
-        unit.module_name = names.claim(unit.def_name, unit.key)
+        unit.module_name = names.claim(unit.def_name, unit.key, single=True)
 
     imports, from_imports, literals = set(), set(), []
     literal_seen = set()
@@ -484,6 +496,7 @@ def module_text(df, make_header=None):
             if ref[0] in ("unit", "builtin"):
                 continue
             name = names.claim(free, _ref_key(ref))
+            unit.names[free] = name
             if ref[0] == "module":
                 imports.add(f"import {ref[1]}" if name == ref[1]
                             else f"import {ref[1]} as {name}")
@@ -509,7 +522,7 @@ def module_text(df, make_header=None):
             if ref[0] == "builtin":
                 continue
             target = (resolver.units[ref[1]].module_name if ref[0] == "unit"
-                      else names.by_key[_ref_key(ref)])
+                      else unit.names[free])
             if target != free:
                 replace[free] = target
         attrs = {k: resolver.units[ref[1]].module_name for k, ref in unit.attr_refs.items()}

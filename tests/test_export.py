@@ -15,6 +15,7 @@ from s2s.export import ExportError
 
 USER_MODULE = '''\
 import numpy as np
+import numpy as onp
 
 SCALE = 3.0
 
@@ -37,6 +38,15 @@ def power(x, y):
 
 def cube(x):
     return x * x * x
+
+
+def unbroadcast(a):  # the name of an s2s runtime helper
+    return a * 2.0
+
+
+def clash(x, y):
+    z = unbroadcast(x) * y
+    return onp.sum(z + x)
 
 
 def make_scaled(k):
@@ -182,6 +192,20 @@ def test_higher_order_and_forward(user, tmp_path):
     value, tangent = run_without_s2s(out / "model_jvp.py", "jvp_model", [x, w, v])
     assert value == pytest.approx(user.model(x, w))
     assert tangent == pytest.approx(np.sum(s2s.grad(user.model, wrt="w")(x, w) * v))
+
+
+def test_names_that_clash_with_s2s_helpers(user, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    s2s.export(user.clash, out / "clash_grad.py", wrt=(0, 1))
+    text = (out / "clash_grad.py").read_text()
+    assert _imports(text) == ["import numpy as np", "import numpy as onp",
+                              "from usermodule import unbroadcast as unbroadcast_2"]
+    x, y = np.arange(3.0) + 1, np.full(3, 2.0)
+    got = run_without_s2s(out / "clash_grad.py", "grad_clash", [x, y])
+    expected = s2s.grad(user.clash, wrt=(0, 1))(x, y)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=0)
 
 
 def test_overwrite_protection(user, tmp_path):
