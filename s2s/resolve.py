@@ -25,8 +25,9 @@ METHOD_ALIASES = {"sum", "mean", "max", "min", "prod", "var", "std", "dot", "cli
                   "repeat", "take", "round", "conj", "any", "all", "argmax", "argmin",
                   "nonzero", "argsort", "copy"}
 # Methods whose results are never differentiable.
+# (x.item() is differentiable, like float(x): it has a template.)
 INACTIVE_METHODS = {"argmax", "argmin", "argsort", "nonzero", "any", "all", "tolist",
-                    "item", "keys", "index", "count"}
+                    "keys", "index", "count"}
 
 
 class Primitive:

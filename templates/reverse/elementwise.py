@@ -269,8 +269,8 @@ def conj(y, x):
 
 @adjoint(np.array, np.asarray, np.asanyarray, np.ascontiguousarray, np.copy)
 def array(y, x, dtype=None, *args, **kwargs):
-    # x may be a list or tuple: its adjoint is then the array d[y], whose rows
-    # are the items' adjoints (see "list" below).
+    # x may be a list or tuple literal: its adjoint is then the array d[y],
+    # whose rows the engine hands to the items.
     d[x] = cast_adjoint(d[y], x, y)
 
 
@@ -282,30 +282,6 @@ def astype(y, x, dtype, order="K", casting="unsafe", subok=True, copy=True):
 @adjoint("method.item")
 def item(y, x, *index):
     d[x] = item_adjoint(d[y], x, index)
-
-
-@adjoint("list", "tuple")
-def sequence(y, x0=None, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None, x7=None,
-             x8=None, x9=None, x10=None, x11=None, x12=None, x13=None, x14=None, x15=None):
-    # y = [x0, x1, ...]: item i's adjoint is d[y][i], whatever indexable
-    # adjoint the consumers of y built (a list, or an array whose rows are
-    # the items' adjoints). Up to 16 items.
-    d[x0] = d[y][0]
-    d[x1] = d[y][1]
-    d[x2] = d[y][2]
-    d[x3] = d[y][3]
-    d[x4] = d[y][4]
-    d[x5] = d[y][5]
-    d[x6] = d[y][6]
-    d[x7] = d[y][7]
-    d[x8] = d[y][8]
-    d[x9] = d[y][9]
-    d[x10] = d[y][10]
-    d[x11] = d[y][11]
-    d[x12] = d[y][12]
-    d[x13] = d[y][13]
-    d[x14] = d[y][14]
-    d[x15] = d[y][15]
 
 
 # ---- Python builtins on numbers and sequences ----
