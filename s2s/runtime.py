@@ -617,3 +617,94 @@ def logsumexp_adjoint(g, a, y, axis=None, b=None, keepdims=False):
     if b is not None:
         w = w * b
     return unbroadcast(unreduce(g, a, axis, keepdims) * w, a)
+
+
+# ---- helpers of the forward (tangent) templates of the NumPy breadth --------
+
+def inner_axes(a, b):
+    """The transpose of b that makes np.dot(a, .) compute np.inner(a, b)."""
+    nd = np.ndim(b)
+    if np.ndim(a) == 0 or nd < 2:
+        return tuple(range(nd))
+    return tuple(range(nd - 2)) + (nd - 1, nd - 2)
+
+
+def tensordot_plan(a, b, axes=2):
+    """(perm_a, shape_a, perm_b, shape_b) such that np.tensordot(a, b, axes) is
+    np.dot(reshape(transpose(a, perm_a), shape_a), reshape(transpose(b, perm_b), shape_b))
+    reshaped to the result's shape."""
+    axes_a, axes_b = _tensordot_axes(a, b, axes)
+    free_a = [i for i in range(np.ndim(a)) if i not in axes_a]
+    free_b = [i for i in range(np.ndim(b)) if i not in axes_b]
+    k = int(np.prod([np.shape(a)[i] for i in axes_a]))
+    return (tuple(free_a + axes_a), (-1, k), tuple(axes_b + free_b), (k, -1))
+
+
+def kron_shapes(a, b):
+    """Shapes (a0, 1, a1, 1, ...) and (1, b0, 1, b1, ...) whose broadcast
+    product, reshaped, is np.kron(a, b)."""
+    n = max(np.ndim(a), np.ndim(b))
+    a_n = (1,) * (n - np.ndim(a)) + tuple(np.shape(a))
+    b_n = (1,) * (n - np.ndim(b)) + tuple(np.shape(b))
+    return ([v for s in a_n for v in (s, 1)], [v for s in b_n for v in (1, s)])
+
+
+def _is_zero_tangent(t):
+    """The literal zero forward mode passes for the tangent of a constant."""
+    return t is None or (isinstance(t, float) and t == 0.0)
+
+
+def einsum_tangent(y, subscripts, tangents, operands):
+    """Tangent of y = np.einsum(subscripts, *operands): the sum over operands
+    with a tangent of the einsum with that operand replaced by its tangent."""
+    operands = [op for op in operands if op is not None]
+    total = np.zeros_like(y)
+    for i, t in enumerate(tangents[:len(operands)]):
+        if not _is_zero_tangent(t):
+            total = total + np.einsum(subscripts, *operands[:i], t, *operands[i + 1:])
+    return total
+
+
+
+def cholesky_tangent(da, L, upper=False):
+    """Tangent of L = np.linalg.cholesky(a): L Phi(L^-1 sym(da) L^-T), Phi =
+    lower triangle with half the diagonal (upper=True: its transpose)."""
+    if upper:
+        L = np.swapaxes(L, -1, -2)
+    da = 0.5 * (da + np.swapaxes(da, -1, -2))
+    X = np.linalg.solve(L, da)  # L^-1 da
+    X = np.swapaxes(np.linalg.solve(L, np.swapaxes(X, -1, -2)), -1, -2)  # ... L^-T
+    phi = np.tril(X) - 0.5 * np.tril(np.triu(X))
+    dL = np.matmul(L, phi)
+    return np.swapaxes(dL, -1, -2) if upper else dL
+
+
+
+
+def ones_if_none(b):
+    """b, or 1.0 when b is None (an optional weight)."""
+    return 1.0 if b is None else b
+
+
+def average_share(a, axis=None, weights=None):
+    """d np.average(a, axis, weights) / d a, elementwise: w / sum(w)."""
+    if weights is None:
+        return np.ones_like(a) / reduced_size(a, axis)
+    w = _average_weights(a, axis, weights)
+    return w / np.sum(w, axis=axis, keepdims=True)
+
+
+def average_spread(a, y, axis=None, weights=None, keepdims=False):
+    """d np.average(a, axis, weights) / d weights, spread over a's shape:
+    (a - y) / sum(w)."""
+    w = _average_weights(a, axis, weights)
+    return (a - unreduce(y, a, axis, keepdims)) / np.sum(w, axis=axis, keepdims=True)
+
+
+def average_weights_shape(a, axis=None, weights=None):
+    """The shape that broadcasts np.average's weights against a."""
+    if np.ndim(weights) == np.ndim(a):
+        return np.shape(weights)
+    shape = [1] * np.ndim(a)
+    shape[_normalize_axes(axis, np.ndim(a))[0]] = np.shape(weights)[0]
+    return tuple(shape)

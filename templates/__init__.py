@@ -9,3 +9,4 @@ from .forward import linalg as _f_linalg  # noqa: F401
 from .forward import reductions as _f_reductions  # noqa: F401
 from .forward import runtime_helpers as _f_runtime  # noqa: F401
 from .forward import shape as _f_shape  # noqa: F401
+from .forward import scipy_special as _f_scipy_special  # noqa: F401
