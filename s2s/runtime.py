@@ -319,20 +319,29 @@ def split_adjoint(g, arrays, axis=0):
     (a list, one adjoint per input; axis=None: each piece flattened)."""
     sizes = [np.size(a) if axis is None else np.shape(a)[axis] for a in arrays]
     pieces = np.split(g, np.cumsum(sizes)[:-1], axis=0 if axis is None else axis)
-    return [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
+    return stack_if_equal([np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)])
+
+
+def stack_if_equal(pieces):
+    """The adjoint of a sequence: one array stacking the pieces when they have
+    one shape (it indexes like the list, and adds elementwise when adjoints
+    accumulate), else the list."""
+    if len({np.shape(p) for p in pieces}) == 1:
+        return np.stack(pieces)
+    return pieces
 
 
 def hstack_adjoint(g, arrays):
     """Adjoint of np.hstack(arrays)."""
     axis = 0 if np.ndim(arrays[0]) <= 1 else 1
     pieces = split_adjoint(g, [np.atleast_1d(a) for a in arrays], axis)
-    return [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
+    return stack_if_equal([np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)])
 
 
 def vstack_adjoint(g, arrays):
     """Adjoint of np.vstack(arrays)."""
     pieces = split_adjoint(g, [np.atleast_2d(a) for a in arrays], 0)
-    return [np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)]
+    return stack_if_equal([np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays)])
 
 
 def tile_adjoint(g, x, reps):
@@ -471,10 +480,10 @@ def tensordot_adjoint_b(g, a, b, axes=2):
     return np.transpose(out, np.argsort(labels))
 
 
-def einsum_adjoint(g, subscripts, i, *operands):
-    """Adjoint of np.einsum(subscripts, *operands) with respect to operand i
-    (trailing None operands are ignored)."""
-    operands = [op for op in operands if op is not None]
+def einsum_adjoint(g, subscripts, i, x0, x1=None, x2=None, x3=None):
+    """Adjoint of np.einsum(subscripts, x0, x1, ...) with respect to operand i
+    (None operands are absent)."""
+    operands = [op for op in (x0, x1, x2, x3) if op is not None]
     inputs, output = _einsum_labels(subscripts, operands)
     others = [(s, op) for j, (s, op) in enumerate(zip(inputs, operands)) if j != i]
     own = inputs[i]
@@ -611,13 +620,6 @@ def item_adjoint(g, x, index=()):
     return out
 
 
-def logsumexp_adjoint(g, a, y, axis=None, b=None, keepdims=False):
-    """Adjoint of y = scipy.special.logsumexp(a, axis, b, keepdims) w.r.t. a."""
-    w = np.exp(a - unreduce(y, a, axis, keepdims))
-    if b is not None:
-        w = w * b
-    return unbroadcast(unreduce(g, a, axis, keepdims) * w, a)
-
 
 # ---- helpers of the forward (tangent) templates of the NumPy breadth --------
 
@@ -708,3 +710,21 @@ def average_weights_shape(a, axis=None, weights=None):
     shape = [1] * np.ndim(a)
     shape[_normalize_axes(axis, np.ndim(a))[0]] = np.shape(weights)[0]
     return tuple(shape)
+
+
+def einsum_replaced(subscripts, i, t, x0, x1=None, x2=None, x3=None):
+    """np.einsum(subscripts, x0, x1, ...) with operand i replaced by t."""
+    operands = [op for op in (x0, x1, x2, x3) if op is not None]
+    operands[i] = t
+    return np.einsum(subscripts, *operands)
+
+
+def einsum_adjoint_operand(g, t, subscripts, i, j, x0, x1=None, x2=None, x3=None):
+    """Adjoint of y = einsum_adjoint(g, subscripts, i, x0, ...) with respect to
+    operand j, given y's adjoint t: the einsum adjoint for operand j with
+    operand i replaced by t (zero for j == i: y does not depend on it)."""
+    operands = [op for op in (x0, x1, x2, x3) if op is not None]
+    if j == i:
+        return np.zeros_like(operands[j])
+    operands[i] = t
+    return einsum_adjoint(g, subscripts, j, *operands)

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from s2s.runtime import logsumexp_adjoint, unbroadcast, unreduce
+from s2s.runtime import ones_if_none, unbroadcast, unreduce
 from s2s.template import adjoint, d
 
 try:
@@ -39,7 +39,7 @@ if special is not None:
 
     @adjoint(special.logsumexp)
     def logsumexp(y, a, axis=None, b=None, keepdims=False, return_sign=False):
-        d[a] = logsumexp_adjoint(d[y], a, y, axis, b, keepdims)
+        d[a] = unbroadcast(unreduce(d[y], a, axis, keepdims) * np.exp(a - unreduce(y, a, axis, keepdims)) * ones_if_none(b), a)
         d[b] = unbroadcast(unreduce(d[y], a, axis, keepdims) * np.exp(a - unreduce(y, a, axis, keepdims)), b)
 
     @adjoint(special.softmax)
