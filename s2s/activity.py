@@ -74,7 +74,7 @@ class Activity:
         changed = True
         while changed:
             changed = False
-            for target, sources in self.flows:
+            for target, sources in reversed(self.flows):  # one pass for straight-line code
                 if target in useful:
                     new = (sources & self.varied) - useful
                     if new:

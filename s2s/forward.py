@@ -11,7 +11,7 @@ from . import template as templates
 from .activity import Activity
 from .errors import NoGradientError
 from .instantiate import Contribution, _ZERO_MARK, instantiate
-from .names import assign, name, store
+from .names import assign, copy_tree, name, store
 from .normalize import origin_of
 from .resolve import static_value  # noqa: F401  (kept for template helpers)
 
@@ -250,15 +250,15 @@ class ForwardBuilder:
             else:
                 tangents.append(gast.Call(func=name(self.namespace.bind(
                     "zeros_like_adjoint", __import__("s2s.runtime", fromlist=["x"]).zeros_like_adjoint)),
-                    args=[copy.deepcopy(atom)], keywords=[]))
+                    args=[copy_tree(atom)], keywords=[]))
         if isinstance(self.ret.value, gast.Tuple):
             output_tangent = gast.Tuple(elts=tangents, ctx=gast.Load())
         else:
             output_tangent = tangents[0]
-        returned = gast.Tuple(elts=[copy.deepcopy(self.ret.value), output_tangent],
+        returned = gast.Tuple(elts=[copy_tree(self.ret.value), output_tangent],
                               ctx=gast.Load())
         body.append(_with_origin(gast.Return(value=returned), origin))
-        args = copy.deepcopy(self.fn.args)
+        args = copy_tree(self.fn.args)
         tangent_params = [gast.Name(id=self.tangent(w), ctx=gast.Param(), annotation=None,
                                     type_comment=None) for w in cfg.wrt]
         if cfg.mode == "pushforward":

@@ -1,9 +1,7 @@
 """Turn a template into statements for one call site."""
-import copy
-
 import gast
 
-from .names import assign, name
+from .names import assign, copy_tree, name
 from .template import is_d
 
 
@@ -41,7 +39,7 @@ def instantiate(tmpl, bindings, derivative_names, namer, namespace):
             return name(derivative) if derivative else _ZERO_MARK()
         if isinstance(node, gast.Name):
             if node.id in params:
-                return copy.deepcopy(bindings[node.id])
+                return copy_tree(bindings[node.id])
             if node.id in locals_:
                 if locals_[node.id] is None:
                     locals_[node.id] = namer.fresh(node.id)
@@ -64,9 +62,9 @@ def instantiate(tmpl, bindings, derivative_names, namer, namespace):
             target = derivative_names.get(param)
             if not target:
                 continue
-            out.append(Contribution(target, rename(copy.deepcopy(stmt.value)), stmt))
+            out.append(Contribution(target, rename(copy_tree(stmt.value)), stmt))
         else:
-            out.append(rename(copy.deepcopy(stmt)))
+            out.append(rename(copy_tree(stmt)))
     return _drop_unused_temporaries(out)
 
 

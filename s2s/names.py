@@ -62,3 +62,16 @@ def assign(target, value):
     if isinstance(target, str):
         target = store(target)
     return gast.Assign(targets=[target], value=value, type_comment=None)
+
+
+def copy_tree(node):
+    """A deep copy of an AST (much faster than copy.deepcopy on gast nodes),
+    keeping s2s's own annotations (s2s_origin, ...)."""
+    if isinstance(node, list):
+        return [copy_tree(n) for n in node]
+    if not isinstance(node, gast.AST):
+        return node
+    new = type(node).__new__(type(node))
+    new.__dict__.update({key: copy_tree(value) if isinstance(value, (list, gast.AST)) else value
+                         for key, value in node.__dict__.items()})
+    return new

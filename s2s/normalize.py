@@ -16,7 +16,7 @@ import copy
 import gast
 
 from .errors import UnsupportedError
-from .names import assign, name, store
+from .names import assign, copy_tree, name, store
 
 # Attributes of arrays that are integers, tuples or dtypes: never active.
 SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
@@ -389,7 +389,7 @@ def _operand_names(expr):
 
 def normalize(parsed, namer):
     """Return a new FunctionDef in A-normal form (the parsed one is untouched)."""
-    fn = copy.deepcopy(parsed.node)
+    fn = copy_tree(parsed.node)
     normalizer = Normalizer(parsed, namer)
     normalizer.origin = fn.lineno
     for default in fn.args.defaults:

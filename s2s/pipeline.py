@@ -11,7 +11,7 @@ import gast
 from . import emit
 from .desugar import Desugarer
 from .errors import UnsupportedError
-from .names import Namer, all_names
+from .names import Namer, all_names, copy_tree
 from .namespace import NamespaceBuilder
 from .normalize import Normalizer, normalize
 from .parse import parse_function
@@ -69,7 +69,7 @@ class Prepared:
     def __init__(self, fn):
         self.parsed = parse_function(fn)
         self.namer = Namer(all_names(self.parsed.node))
-        node = Desugarer(self.namer).function(copy.deepcopy(self.parsed.node))
+        node = Desugarer(self.namer).function(copy_tree(self.parsed.node))
         original = self.parsed.node
         self.parsed.node = node
         try:
@@ -95,6 +95,13 @@ def build_reverse(fn, config):
                              prepared.resolver, prepared.namespace, config, pullback_of)
     fdef = builder.build()
     return _finish(fdef, prepared, config)
+
+
+def _optimized(fdef, prepared, config):
+    if not getattr(config, "optimize", True):
+        return fdef
+    from .optimize import adjoint_map, optimize
+    return optimize(fdef, prepared.namespace, adjoint_map(prepared.namer))
 
 
 def _check_wrt_locals(prepared, names):
@@ -132,6 +139,7 @@ def _check_wrt_locals(prepared, names):
 
 
 def _finish(fdef, prepared, config):
+    fdef = _optimized(fdef, prepared, config)
     emit.add_comments(fdef, prepared.parsed.location)
     source = emit.to_source(fdef)
     function = emit.load(source, fdef.name, prepared.namespace.build(), prepared.parsed.globals)

@@ -26,7 +26,7 @@ from . import template as templates
 from .activity import Activity, statements
 from .errors import NoGradientError, S2SError, UnsupportedError
 from .instantiate import Contribution, instantiate
-from .names import assign, name, store
+from .names import assign, copy_tree, name, store
 from .normalize import origin_of
 
 STACK_SUFFIX = "stack"
@@ -464,10 +464,10 @@ class ReverseBuilder:
         if not body and not orelse:
             return
         if not body:
-            test = gast.UnaryOp(op=gast.Not(), operand=copy.deepcopy(stmt.test))
+            test = gast.UnaryOp(op=gast.Not(), operand=copy_tree(stmt.test))
             out.append(_with_origin(gast.If(test=test, body=orelse, orelse=[]), origin))
         else:
-            out.append(_with_origin(gast.If(test=copy.deepcopy(stmt.test), body=body,
+            out.append(_with_origin(gast.If(test=copy_tree(stmt.test), body=body,
                                             orelse=orelse), origin))
 
     def adjoint_loop(self, stmt, bound, out):
@@ -486,13 +486,13 @@ class ReverseBuilder:
             loop = gast.For(target=store("_"), iter=_call(name("range"), [name(stmt.s2s_counter)]),
                             body=body or [gast.Pass()], orelse=[], type_comment=None)
         else:
-            iterator = copy.deepcopy(stmt.iter)
+            iterator = copy_tree(stmt.iter)
             if (isinstance(iterator, gast.Call) and isinstance(iterator.func, gast.Name)
                     and iterator.func.id == "reversed"):
                 backwards = iterator.args[0]  # reversed(reversed(r)) is r
             else:
                 backwards = _call(name("reversed"), [iterator])
-            loop = gast.For(target=copy.deepcopy(stmt.target), iter=backwards,
+            loop = gast.For(target=copy_tree(stmt.target), iter=backwards,
                             body=body or [gast.Pass()], orelse=[], type_comment=None)
         out.append(_with_origin(loop, origin))
 
@@ -531,7 +531,7 @@ class ReverseBuilder:
         value_name = None
         if cfg.mode in ("value_and_grad", "vjp"):
             value_name = self.namer.fresh("value", numbered=False)
-            primal.append(_with_origin(assign(value_name, copy.deepcopy(self.ret.value)), origin))
+            primal.append(_with_origin(assign(value_name, copy_tree(self.ret.value)), origin))
         params = [a.id for a in self.fn.args.args]
         bound = set()
         seeds = []
@@ -577,7 +577,7 @@ class ReverseBuilder:
             returned = gradient
         body = prologue + primal + seeds + adjoint + [_with_origin(gast.Return(value=returned),
                                                                    origin)]
-        args = copy.deepcopy(self.fn.args)
+        args = copy_tree(self.fn.args)
         if cotangent is not None:
             param = gast.Name(id=cotangent, ctx=gast.Param(), annotation=None, type_comment=None)
             if cfg.mode == "pullback":

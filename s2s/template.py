@@ -11,6 +11,7 @@ primitive's own parameters. `d[v]` is the derivative variable of v. Each
 `d[v] = expr` states one contribution; the engine decides whether it
 initialises or accumulates, and drops contributions to inactive values.
 """
+import functools
 import inspect
 import textwrap
 
@@ -64,7 +65,7 @@ class Template:
                 self._body = self._body[1:]  # docstring
         return self._body
 
-    @property
+    @functools.cached_property
     def primal_reads(self):
         """Parameter names read as primal values (outside d[...])."""
         params = set(self.signature.parameters)

@@ -1,0 +1,300 @@
+"""Stage 6: make generated code cost what a hand-written gradient costs.
+
+Passes over the generated function (each one small, each can be turned off
+with optimize=False on the whole pipeline):
+
+  shapes      `unbroadcast(g, x)` (and its relatives) is dropped where g and x
+              provably have the same shape. Shapes are not known at compile
+              time, but equalities are: sin(x) has x's shape, x * y has x's
+              shape when y has it too, an adjoint has its variable's shape.
+              Each value gets a shape class; equal classes, equal shapes.
+  seeds       an output that is a full reduction (np.sum without axis) is a
+              scalar, so its seed is 1.0, and multiplying by a broadcast
+              1.0 of the right shape is dropped.
+  copies      `a = b` followed by reads of a: the reads use b.
+  dead code   assignments nothing reads (pure right-hand sides only).
+"""
+import gast
+import numpy as np
+
+from . import runtime
+from .names import name
+
+SCALAR = "scalar"  # 0-d: constants, full reductions; broadcasts to anything
+
+ELEMENTWISE_UNARY = {np.sin, np.cos, np.tan, np.exp, np.log, np.log1p, np.expm1, np.sqrt,
+                     np.tanh, np.square, np.negative, np.abs, np.absolute, np.sign,
+                     np.arcsin, np.arccos, np.arctan, np.sinh, np.cosh, np.exp2, np.log2,
+                     np.log10, np.cbrt, np.reciprocal, np.positive}
+ELEMENTWISE_BINARY = {np.add, np.subtract, np.multiply, np.divide, np.true_divide,
+                      np.maximum, np.minimum, np.power}
+SHAPE_OF_SECOND = {runtime.unbroadcast, runtime.to_shape_of, runtime.broadcast_like}
+SHAPE_OF_FIRST = {runtime.ones_like_seed, runtime.zeros_like_adjoint, np.ones_like,
+                  np.zeros_like}
+REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod}
+# Calls without side effects: dead assignments of their results can go.
+PURE_RUNTIME = {runtime.unbroadcast, runtime.to_shape_of, runtime.broadcast_like,
+                runtime.ones_like_seed, runtime.zeros_like_adjoint, runtime.unreduce,
+                runtime.reduced_size, runtime.matmul_adjoint_a, runtime.matmul_adjoint_b}
+
+
+def _walk_statements(body):
+    for stmt in body:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from _walk_statements(getattr(stmt, field, []) or [])
+
+
+def _assigned_names(body):
+    counts = {}
+    for stmt in _walk_statements(body):
+        targets = []
+        if isinstance(stmt, gast.Assign):
+            targets = stmt.targets
+        elif isinstance(stmt, gast.For):
+            targets = [stmt.target]
+        for target in targets:
+            for node in gast.walk(target):
+                if isinstance(node, gast.Name):
+                    counts[node.id] = counts.get(node.id, 0) + 1
+    return counts
+
+
+class Optimizer:
+    def __init__(self, fn, namespace, primal_of_adjoint):
+        self.fn = fn
+        self.namespace = namespace
+        self.primal_of = primal_of_adjoint  # x_bar -> x
+        self.counts = _assigned_names(fn.body)
+        for arg in fn.args.args:
+            self.counts[arg.id] = self.counts.get(arg.id, 0) + 1
+        self.classes = {}
+
+    def resolve(self, func):
+        """The object a call's func refers to (namespace bindings only)."""
+        if isinstance(func, gast.Name):
+            return self.namespace.own.get(func.id)
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+            module = self.namespace.own.get(func.value.id)
+            if module is np:
+                return getattr(np, func.attr, None)
+        return None
+
+    # ---- shape classes ----------------------------------------------------
+    def class_of_name(self, name_):
+        primal = self.primal_of.get(name_)
+        if primal is not None:
+            return self.class_of_name(primal)
+        return self.classes.get(name_)
+
+    def class_of(self, expr):
+        if isinstance(expr, gast.Name):
+            return self.class_of_name(expr.id)
+        if isinstance(expr, gast.Constant):
+            return SCALAR if isinstance(expr.value, (int, float)) and not isinstance(
+                expr.value, bool) else None
+        if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
+            return self.class_of(expr.operand)
+        if isinstance(expr, gast.BinOp) and not isinstance(expr.op, gast.MatMult):
+            return _combine(self.class_of(expr.left), self.class_of(expr.right))
+        if isinstance(expr, gast.Compare) and len(expr.comparators) == 1:
+            return _combine(self.class_of(expr.left), self.class_of(expr.comparators[0]))
+        if isinstance(expr, gast.Subscript) and isinstance(expr.value, gast.Attribute) \
+                and expr.value.attr == "shape":
+            return SCALAR
+        if isinstance(expr, gast.Call):
+            func = self.resolve(expr.func)
+            args = expr.args
+            try:
+                if func in ELEMENTWISE_UNARY and len(args) == 1 and not expr.keywords:
+                    return self.class_of(args[0])
+                if func in ELEMENTWISE_BINARY and len(args) == 2 and not expr.keywords:
+                    return _combine(self.class_of(args[0]), self.class_of(args[1]))
+                if func in SHAPE_OF_SECOND and len(args) == 2:
+                    return self.class_of(args[1])
+                if func in SHAPE_OF_FIRST and len(args) == 1:
+                    return self.class_of(args[0])
+                if func is runtime.unreduce and len(args) >= 2:
+                    return self.class_of(args[1])
+                if func in REDUCTIONS and len(args) == 1 and not expr.keywords:
+                    return SCALAR
+                if func is runtime.reduced_size:
+                    return SCALAR
+            except TypeError:  # unhashable callee
+                return None
+        return None
+
+    def assign_classes(self, body):
+        for stmt in _walk_statements(body):
+            if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
+                continue
+            target = stmt.targets[0].id
+            if self.counts.get(target, 0) != 1 or target in self.primal_of:
+                continue
+            self.classes[target] = self.class_of(stmt.value) or f"value of {target}"
+        for arg in self.fn.args.args:
+            if self.counts.get(arg.id, 0) == 1:
+                self.classes.setdefault(arg.id, f"value of {arg.id}")
+
+    def same_shape(self, a, b):
+        ca, cb = self.class_of(a), self.class_of(b)
+        return ca is not None and ca == cb
+
+    def simplify(self, expr):
+        """Drop shape fixes between values of the same shape, bottom up."""
+        for field, value in gast.iter_fields(expr):
+            if isinstance(value, gast.AST):
+                setattr(expr, field, self.simplify(value))
+            elif isinstance(value, list):
+                setattr(expr, field, [self.simplify(v) if isinstance(v, gast.AST) else v
+                                      for v in value])
+        if isinstance(expr, gast.Call):
+            func = self.resolve(expr.func)
+            try:
+                if func in SHAPE_OF_SECOND and len(expr.args) == 2 and \
+                        self.same_shape(expr.args[0], expr.args[1]):
+                    return expr.args[0]
+            except TypeError:
+                pass
+        return expr
+
+    def run(self):
+        self.assign_classes(self.fn.body)
+        for stmt in _walk_statements(self.fn.body):
+            if isinstance(stmt, gast.Assign):
+                stmt.value = self.simplify(stmt.value)
+            elif isinstance(stmt, gast.Return):
+                stmt.value = self.simplify(stmt.value)
+        self.fn.body = _propagate_copies(self.fn.body, self.counts,
+                                         {a.id for a in self.fn.args.args})
+        self.fn.body = _remove_dead(self.fn, self.resolve)
+        return self.fn
+
+
+def _combine(a, b):
+    if a is None or b is None:
+        return None
+    if a == b:
+        return a
+    if a == SCALAR:
+        return b
+    if b == SCALAR:
+        return a
+    return None
+
+
+def _reads(node):
+    return [n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load)]
+
+
+def _propagate_copies(body, counts, params):
+    """`a = b; ...uses of a...` -> uses of b, within one block, when a is
+    assigned once, b is not reassigned before the last use, and a is not
+    used outside this block."""
+    uses = {}
+    for stmt in _walk_statements(body):
+        for n in _reads(stmt):
+            uses[n] = uses.get(n, 0) + 1
+
+    def block(stmts):
+        stmts = list(stmts)
+        for stmt in stmts:
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if inner:
+                    setattr(stmt, field, block(inner))
+        index = 0
+        while index < len(stmts):
+            stmt = stmts[index]
+            if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                    and isinstance(stmt.value, gast.Name)):
+                a, b = stmt.targets[0].id, stmt.value.id
+                if counts.get(a) == 1 and a not in params and a != b:
+                    rest = stmts[index + 1:]
+                    local_uses = sum(_reads(s).count(a) for s in rest)
+                    if local_uses == uses.get(a, 0) and _safe_to_forward(rest, a, b):
+                        for s in rest:
+                            _rename_loads(s, a, b)
+                        del stmts[index]
+                        continue
+            index += 1
+        return stmts
+    return block(body)
+
+
+def _safe_to_forward(rest, a, b):
+    """b keeps its value until a's last use."""
+    last_use = max((i for i, s in enumerate(rest) if a in _reads(s)), default=-1)
+    for s in rest[:last_use + 1]:
+        for node in gast.walk(s):
+            if isinstance(node, gast.Name) and node.id == b and isinstance(node.ctx, gast.Store):
+                # b reassigned: fine only if that is the very statement of a's last use
+                # reading a before writing b (b = f(a)), at top level
+                if s is rest[last_use] and isinstance(s, gast.Assign):
+                    continue
+                return False
+        if isinstance(s, gast.Expr) and b in _reads(s):
+            return False  # b.append(...) and the like may mutate b
+    return True
+
+
+def _rename_loads(node, old, new):
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and n.id == old and isinstance(n.ctx, gast.Load):
+            n.id = new
+
+
+def _remove_dead(fn, resolve):
+    """Remove assignments whose target nothing reads, when the right-hand
+    side has no side effect."""
+    while True:
+        reads = {}
+        for stmt in _walk_statements(fn.body):
+            for n in _reads(stmt):
+                reads[n] = reads.get(n, 0) + 1
+        removed = False
+
+        def block(stmts):
+            nonlocal removed
+            out = []
+            for stmt in stmts:
+                for field in ("body", "orelse"):
+                    inner = getattr(stmt, field, None)
+                    if inner:
+                        setattr(stmt, field, block(inner))
+                if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                        and stmt.targets[0].id not in reads and _pure(stmt.value, resolve)):
+                    removed = True
+                    continue
+                out.append(stmt)
+            return out
+        fn.body = block(fn.body)
+        if not removed:
+            return fn.body
+
+
+def _pure(expr, resolve):
+    for node in gast.walk(expr):
+        if isinstance(node, gast.Call):
+            func = resolve(node.func)
+            try:
+                if not (func in PURE_RUNTIME or func in ELEMENTWISE_UNARY
+                        or func in ELEMENTWISE_BINARY or func in REDUCTIONS):
+                    return False
+            except TypeError:
+                return False
+    return True
+
+
+def optimize(fn, namespace, primal_of_adjoint):
+    return Optimizer(fn, namespace, primal_of_adjoint).run()
+
+
+def adjoint_map(namer):
+    """adjoint (or tangent) variable name -> its primal variable."""
+    return {derived: primal for (primal, suffix), derived in namer.derived_names.items()
+            if suffix in ("bar", "dot")}
+
+
+__all__ = ["optimize", "adjoint_map", "name"]
