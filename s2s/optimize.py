@@ -68,14 +68,27 @@ class Optimizer:
         self.counts = _assigned_names(fn.body)
         for arg in fn.args.args:
             self.counts[arg.id] = self.counts.get(arg.id, 0) + 1
+        self.local_names = set(self.counts)
         self.classes = {}
+        self.ones = {}  # name -> shape class of the all-ones array it holds
+        self.unit = set()  # names holding the constant 1.0
+
+    def lookup(self, name_):
+        if name_ in self.local_names:
+            return None
+        if name_ in self.namespace.own:
+            return self.namespace.own[name_]
+        try:
+            return self.namespace.parsed.lookup(name_)
+        except KeyError:
+            return None
 
     def resolve(self, func):
-        """The object a call's func refers to (namespace bindings only)."""
+        """The object a call's func refers to (s2s's bindings, then the user's)."""
         if isinstance(func, gast.Name):
-            return self.namespace.own.get(func.id)
+            return self.lookup(func.id)
         if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
-            module = self.namespace.own.get(func.value.id)
+            module = self.lookup(func.value.id)
             if module is np:
                 return getattr(np, func.attr, None)
         return None
@@ -125,6 +138,14 @@ class Optimizer:
         return None
 
     def assign_classes(self, body):
+        for arg in self.fn.args.args:
+            if self.counts.get(arg.id, 0) == 1:
+                self.classes[arg.id] = f"value of {arg.id}"
+        for stmt in _walk_statements(body):
+            # an integer from range(...) broadcasts like a constant
+            if isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name) and \
+                    _is_range(stmt.iter) and self.counts.get(stmt.target.id) == 1:
+                self.classes[stmt.target.id] = SCALAR
         for stmt in _walk_statements(body):
             if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
                 continue
@@ -132,9 +153,8 @@ class Optimizer:
             if self.counts.get(target, 0) != 1 or target in self.primal_of:
                 continue
             self.classes[target] = self.class_of(stmt.value) or f"value of {target}"
-        for arg in self.fn.args.args:
-            if self.counts.get(arg.id, 0) == 1:
-                self.classes.setdefault(arg.id, f"value of {arg.id}")
+        
+
 
     def same_shape(self, a, b):
         ca, cb = self.class_of(a), self.class_of(b)
@@ -154,21 +174,58 @@ class Optimizer:
                 if func in SHAPE_OF_SECOND and len(expr.args) == 2 and \
                         self.same_shape(expr.args[0], expr.args[1]):
                     return expr.args[0]
+                if func is runtime.ones_like_seed and self.class_of(expr.args[0]) == SCALAR:
+                    return gast.Constant(value=1.0, kind=None)  # the seed of a scalar output
             except TypeError:
                 pass
+        if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Mult):
+            # ones * x -> x, when the ones have x's shape
+            for ones, other in ((expr.left, expr.right), (expr.right, expr.left)):
+                if isinstance(ones, gast.Name) and ones.id in self.ones and \
+                        self.class_of(other) == self.ones[ones.id]:
+                    return other
         return expr
+
+    def record_constant_values(self, stmt):
+        """Remember which single-assigned names hold 1.0 or arrays of ones."""
+        if not (isinstance(stmt.targets[0], gast.Name)
+                and self.counts.get(stmt.targets[0].id) == 1):
+            return
+        target, value = stmt.targets[0].id, stmt.value
+        if isinstance(value, gast.Constant) and value.value == 1.0:
+            self.unit.add(target)
+        elif isinstance(value, gast.Call) and self.resolve(value.func) is runtime.unreduce \
+                and len(value.args) >= 2 and isinstance(value.args[0], gast.Name) \
+                and value.args[0].id in self.unit and self._full_reduction(value):
+            cls = self.class_of(value.args[1])
+            if cls is not None and cls != SCALAR:
+                self.ones[target] = cls
+
+    @staticmethod
+    def _full_reduction(call):
+        axis = call.args[2] if len(call.args) > 2 else None
+        return axis is None or (isinstance(axis, gast.Constant) and axis.value is None)
 
     def run(self):
         self.assign_classes(self.fn.body)
         for stmt in _walk_statements(self.fn.body):
             if isinstance(stmt, gast.Assign):
                 stmt.value = self.simplify(stmt.value)
+                self.record_constant_values(stmt)
             elif isinstance(stmt, gast.Return):
                 stmt.value = self.simplify(stmt.value)
         self.fn.body = _propagate_copies(self.fn.body, self.counts,
                                          {a.id for a in self.fn.args.args})
         self.fn.body = _remove_dead(self.fn, self.resolve)
         return self.fn
+
+
+def _is_range(expr):
+    while isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) and \
+            expr.func.id == "reversed" and expr.args:
+        expr = expr.args[0]
+    return isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) and \
+        expr.func.id == "range"
 
 
 def _combine(a, b):

@@ -5,6 +5,12 @@ import numpy as np
 
 def unbroadcast(g, x):
     """Sum the adjoint g down to the shape of x (undoing NumPy broadcasting)."""
+    # Fast paths first: this runs once per binary operation of the function.
+    if type(x) is np.ndarray:
+        if type(g) is np.ndarray and g.shape == x.shape:
+            return g
+    elif type(x) is float and type(g) in (float, np.float64):
+        return g
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g
@@ -19,11 +25,16 @@ def unbroadcast(g, x):
 
 
 def unreduce(g, x, axis=None, keepdims=False):
-    """Spread the adjoint of a reduction over `axis` back to the shape of x."""
-    shape = np.shape(x)
+    """Spread the adjoint of a reduction over `axis` back to the shape of x
+    (a new writable array)."""
+    shape = x.shape if type(x) is np.ndarray else np.shape(x)
+    if not shape:
+        return g
     if axis is not None and not keepdims:
         g = np.expand_dims(g, _normalize_axes(axis, len(shape)))
-    return np.broadcast_to(g, shape)
+    out = np.empty(shape, dtype=g.dtype if hasattr(g, "dtype") else np.result_type(x, float))
+    out[...] = g
+    return out
 
 
 def reduced_size(x, axis=None):
