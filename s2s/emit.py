@@ -63,9 +63,23 @@ def _strip_comments(tree):
     return tree
 
 
+def _fill_empty_blocks(node):
+    """Passes that remove statements can leave a block empty: give it a pass."""
+    for child in gast.walk(node):
+        for field in ("body", "orelse"):
+            block = getattr(child, field, None)
+            if field == "body" and isinstance(block, list) and not block and \
+                    not isinstance(child, gast.Module):
+                setattr(child, field, [gast.Pass()])
+            if field == "orelse" and isinstance(block, list) and block and all(
+                    isinstance(s, gast.Pass) for s in block):
+                setattr(child, field, [])
+
+
 def to_source(fn, use_astor=True):
     """Source text of a gast FunctionDef. astor prints the comments; where it
     cannot print a node, ast.unparse prints the function without them."""
+    _fill_empty_blocks(fn)
     tree = gast.gast_to_ast(gast.Module(body=[fn], type_ignores=[]))
     ast.fix_missing_locations(tree)
     if use_astor:

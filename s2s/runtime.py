@@ -32,7 +32,11 @@ def unreduce(g, x, axis=None, keepdims=False):
         return g
     if axis is not None and not keepdims:
         g = np.expand_dims(g, _normalize_axes(axis, len(shape)))
-    out = np.empty(shape, dtype=g.dtype if hasattr(g, "dtype") else np.result_type(x, float))
+    if hasattr(g, "dtype"):
+        dtype = g.dtype
+    else:  # a Python number: the weak type takes x's floating dtype
+        dtype = np.result_type(x, 0.0) if np.result_type(x).kind == "f" else np.float64
+    out = np.empty(shape, dtype=dtype)
     out[...] = g
     return out
 
@@ -70,16 +74,20 @@ def matmul_adjoints(g, a, b):
 
 
 def matmul_adjoint_a(g, a, b):
-    """d(a @ b)/da applied to g; the cheap 2-D case stays one matmul."""
-    if np.ndim(a) == 2 and np.ndim(b) == 2:
-        return g @ b.T
+    """d(a @ b)/da applied to g; the common cases stay one product."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2:
+        if b.ndim == 2:
+            return g @ b.T
+        if b.ndim == 1:
+            return np.outer(g, b)
     return matmul_adjoints(g, a, b)[0]
 
 
 def matmul_adjoint_b(g, a, b):
-    """d(a @ b)/db applied to g; the cheap 2-D case stays one matmul."""
-    if np.ndim(a) == 2 and np.ndim(b) == 2:
-        return a.T @ g
+    """d(a @ b)/db applied to g; the common cases stay one product."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2:
+        if b.ndim == 2 or b.ndim == 1:
+            return a.T @ g
     return matmul_adjoints(g, a, b)[1]
 
 

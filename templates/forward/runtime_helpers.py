@@ -1,6 +1,6 @@
 """Tangents of the helpers reverse-mode code calls, so that forward mode can
 differentiate a generated gradient (Hessian-vector products, jvp(grad(f)))."""
-from s2s.runtime import (dot_adjoint_a, dot_adjoint_b, matmul_adjoint_a, matmul_adjoint_b,
+from s2s.runtime import (broadcast_like, dot_adjoint_a, dot_adjoint_b, matmul_adjoint_a, matmul_adjoint_b,
                          unbroadcast, unindex)
 from s2s.template import d, tangent
 
@@ -38,3 +38,8 @@ def unindex_(y, g, x, index):
 @tangent("method.pop")
 def pop(y, stack):
     d[y] = d[stack].pop()
+
+
+@tangent(broadcast_like)
+def broadcast_like_(y, g, x):
+    d[y] = broadcast_like(d[g], y)

@@ -3,7 +3,7 @@ gradient can itself be differentiated (grad(grad(f))). Each helper is linear
 in the adjoint it receives, so its own adjoint is the forward operation."""
 import numpy as np
 
-from s2s.runtime import (dot_adjoint_a, dot_adjoint_b, matmul_adjoint_a, matmul_adjoint_b,
+from s2s.runtime import (broadcast_like, dot_adjoint_a, dot_adjoint_b, matmul_adjoint_a, matmul_adjoint_b,
                          to_shape_of, unbroadcast, unindex, unreduce)
 from s2s.template import adjoint, d
 
@@ -47,3 +47,8 @@ def dot_adjoint_b_(y, g, a, b):
 @adjoint(unindex)
 def unindex_(y, g, x, index):
     d[g] = d[y][index]
+
+
+@adjoint(broadcast_like)
+def broadcast_like_(y, g, x):
+    d[g] = unbroadcast(d[y], g)
