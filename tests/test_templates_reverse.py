@@ -159,7 +159,7 @@ MATH = [
     (math.expm1, 0.3), (math.sqrt, 1.7), (math.sin, 0.4), (math.cos, 0.4), (math.tan, 0.4),
     (math.asin, 0.3), (math.acos, 0.3), (math.atan, 0.3), (math.sinh, 0.3), (math.cosh, 0.3),
     (math.tanh, 0.3), (math.asinh, 0.3), (math.acosh, 1.3), (math.atanh, 0.3),
-    (math.fabs, -0.7), (abs, -0.7), (float, 0.7), (math.erf, 0.4), (math.erfc, 0.4),
+    (math.fabs, -0.7), (abs, -0.7), (float, 0.7),
 ] + [(getattr(math, n), 0.6) for n in ("exp2", "cbrt") if hasattr(math, n)]
 
 

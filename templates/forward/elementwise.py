@@ -274,14 +274,6 @@ def builtin_max(y, x0, x1=None, x2=None, x3=None, key=None, default=None):
     d[y] = np.sum(np.reshape(d[x0], -1) * np.reshape(sequence_max_adjoint(1.0, y, 0, x0, x1, x2, x3), -1)) + d[x1] * sequence_max_adjoint(1.0, y, 1, x0, x1, x2, x3) + d[x2] * sequence_max_adjoint(1.0, y, 2, x0, x1, x2, x3) + d[x3] * sequence_max_adjoint(1.0, y, 3, x0, x1, x2, x3)
 
 
-@tangent(math.erf)
-def erf(y, x):
-    d[y] = d[x] * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
-
-
-@tangent(math.erfc)
-def erfc(y, x):
-    d[y] = -d[x] * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
 
 
 if hasattr(math, "exp2"):  # Python 3.11+

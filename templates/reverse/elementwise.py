@@ -301,14 +301,6 @@ def builtin_max(y, x0, x1=None, x2=None, x3=None, key=None, default=None):
     d[x3] = sequence_max_adjoint(d[y], y, 3, x0, x1, x2, x3)
 
 
-@adjoint(math.erf)
-def erf(y, x):
-    d[x] = d[y] * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
-
-
-@adjoint(math.erfc)
-def erfc(y, x):
-    d[x] = -d[y] * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
 
 
 # Python 3.11+ only
