@@ -647,6 +647,45 @@ def test_helper_called_in_loop(sign):
     fd_check(_calls_loop_helper_in_loop, [x, 0.8], wrt=(0, 1))
 
 
+def _helper_branch(v):
+    if np.sum(v) > 0:
+        r = v * v
+    else:
+        r = np.sin(v)
+    return r
+
+
+def _helper_branch_two_deep(v, w):
+    u = _helper_loop(v, w)
+    return _helper_branch(u) * w
+
+
+def _calls_branch_helper_twice(x, w):
+    a = _helper_loop(x, w)
+    b = _helper_branch(a * w)
+    c = _helper_branch(x)
+    return np.sum(b * c)
+
+
+def _calls_branch_helper_two_levels(x, w):
+    return np.sum(_helper_branch_two_deep(x, w) + _helper_branch_two_deep(x * x, w))
+
+
+def _calls_branch_helper_in_loop(x, w):
+    y = x
+    for i in range(3):
+        y = _helper_branch(y) * w
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+@pytest.mark.parametrize("f", [_calls_branch_helper_twice, _calls_branch_helper_two_levels,
+                               _calls_branch_helper_in_loop], ids=lambda f: f.__name__)
+def test_helpers_with_branches(f, sign):
+    x = sign * rng(22).uniform(0.1, 0.9, size=3)
+    fd_check(f, [x, 0.8], wrt=(0, 1))
+
+
 # ---- an RNN over T steps ----------------------------------------------------
 
 def _rnn(W, U, b, xs, h0):
@@ -761,6 +800,9 @@ def test_seed12_source_fits_on_one_screen():
 @pytest.mark.parametrize("f, args", [
     (_if_on_array, lambda dt: [np.array([[0.5, -0.2], [0.1, 0.3]], dtype=dt),
                                np.array([[1.0, 2.0], [0.5, 1.5]], dtype=dt)]),
+    (_while_array, lambda dt: [np.array([0.3, -0.2, 0.1, 0.4], dtype=dt)]),
+    (_branch_inside_loop_on_array, lambda dt: [np.array([0.5, -1.2, 0.8], dtype=dt)]),
+    (_calls_branch_helper_in_loop, lambda dt: [np.array([0.5, -0.2, 0.3], dtype=dt), dt(0.7)]),
     (_rows_cubed, lambda dt: [np.arange(6, dtype=dt).reshape(2, 3) / 7]),
     (_enumerate_rows, lambda dt: [np.arange(6, dtype=dt).reshape(3, 2) / 7]),
     (_calls_helper, lambda dt: [np.array([0.5, -0.2, 0.3], dtype=dt), dt(0.7)]),

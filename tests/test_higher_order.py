@@ -313,7 +313,7 @@ def test_jvp_of_grad(f, points):
         assert float(jg(x, -2.5)[1]) == pytest.approx(-2.5 * float(second), rel=1e-12)
 
 
-@pytest.mark.parametrize("f, points", STRAIGHT, ids=STRAIGHT_IDS)
+@pytest.mark.parametrize("f, points", FUNCTIONS, ids=FUNCTION_IDS)
 def test_grad_of_jvp(f, points):
     j = s2s.jvp(f)
     gj = s2s.grad(j, output=1)          # d/dx of the tangent f'(x) * t
@@ -344,14 +344,17 @@ def test_jvp_of_jvp(f, points):
 
 
 @pytest.mark.parametrize("f, points", STRAIGHT, ids=STRAIGHT_IDS)
-def test_jvp_of_grad_of_grad_third_order(f, points):
+def test_jvp_of_grad_of_grad_third_and_fourth_order(f, points):
     g2 = s2s.grad(s2s.grad(f))
+    g3 = s2s.grad(g2)
     third = s2s.jvp(g2)
+    fourth = s2s.jvp(g3)                 # jvp(grad(grad(grad)))
     for x in points:
         _assert_derivative(g2, lambda y: third(y, 1.0)[1], x)
+        _assert_derivative(g3, lambda y: fourth(y, 1.0)[1], x, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("f, points", STRAIGHT, ids=STRAIGHT_IDS)
+@pytest.mark.parametrize("f, points", FUNCTIONS, ids=FUNCTION_IDS)
 def test_grad_of_jvp_of_grad_third_order(f, points):
     g2 = s2s.grad(s2s.grad(f))
     third = s2s.grad(s2s.jvp(s2s.grad(f)), output=1)   # grad(jvp(grad))
