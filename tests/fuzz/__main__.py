@@ -1,0 +1,4 @@
+"""Entry point of `python -m tests.fuzz`."""
+from .campaign import main
+
+raise SystemExit(main())
