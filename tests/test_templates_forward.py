@@ -49,6 +49,7 @@ test_math_scalars = R.test_math_scalars
 test_math_binary = R.test_math_binary
 test_builtins_max_min_sum = R.test_builtins_max_min_sum
 test_reductions = R.test_reductions
+test_reduction_alone = R.test_reduction_alone
 test_var_std_ddof = R.test_var_std_ddof
 test_cumulative = R.test_cumulative
 test_average = R.test_average
