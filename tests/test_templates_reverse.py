@@ -44,13 +44,17 @@ UNARY = [  # (function, low, high): inputs inside the function's domain
 ]
 
 
+def unary_shapes(fn):
+    """fn on a scalar (np.float64) and on a (2, 3) array, in one function."""
+    def f(s, m):
+        return fn(s) * 1.5 + np.sum(fn(m) * np.arange(6.0).reshape(2, 3))
+    return f
+
+
 @pytest.mark.parametrize("fn,low,high", UNARY, ids=[f.__name__ for f, _, _ in UNARY])
-@pytest.mark.parametrize("shape", [(), (2, 3)])
-def test_unary(fn, low, high, shape):
-    x = rand(*shape, low=low, high=high)
-    if shape == ():
-        x = np.float64(x)
-    check_unary(fn, x)
+def test_unary(fn, low, high):
+    args = (np.float64(rand(low=low, high=high)), rand(2, 3, low=low, high=high))
+    assert_grad_fd(unary_shapes(fn), args, wrt=(0, 1))
 
 
 @pytest.mark.parametrize("fn,low,high", UNARY, ids=[f.__name__ for f, _, _ in UNARY])
@@ -74,13 +78,22 @@ BINARY = [
 SHAPE_PAIRS = [((4,), (4,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)), ((3, 1), ())]
 
 
+def binary_shapes(fn):
+    """fn(x_k, y_k) over the five SHAPE_PAIRS (broadcasting both ways, with a
+    scalar on either side), in one function: f(x1, ..., x5, y1, ..., y5)."""
+    def f(x1, x2, x3, x4, x5, y1, y2, y3, y4, y5):
+        z = np.sum(fn(x1, y1) * np.arange(4.0)) + np.sum(fn(x2, y2) * np.arange(6.0).reshape(2, 3))
+        z = z + np.sum(fn(x3, y3) * np.arange(6.0).reshape(2, 3) ** 2)
+        z = z + np.sum(fn(x4, y4) * np.arange(6.0).reshape(2, 3) - 1.5)
+        return z + np.sum(fn(x5, y5) * np.arange(3.0).reshape(3, 1))
+    return f
+
+
 @pytest.mark.parametrize("fn,low,high", BINARY, ids=[f.__name__ for f, _, _ in BINARY])
-@pytest.mark.parametrize("shapes", SHAPE_PAIRS, ids=str)
-def test_binary_broadcasting(fn, low, high, shapes):
-    x = rand(*shapes[0], low=low, high=high, seed=1)
-    y = rand(*shapes[1], low=low, high=high, seed=2)
-    w = rand(*np.shape(fn(x, y)), seed=3)
-    assert_grad_fd(weighted2(fn), (x, y, w), wrt=(0, 1))
+def test_binary_broadcasting(fn, low, high):
+    xs = [rand(*a, low=low, high=high, seed=1 + k) for k, (a, _) in enumerate(SHAPE_PAIRS)]
+    ys = [rand(*b, low=low, high=high, seed=11 + k) for k, (_, b) in enumerate(SHAPE_PAIRS)]
+    assert_grad_fd(binary_shapes(fn), xs + ys, wrt=tuple(range(10)))
 
 
 @pytest.mark.parametrize("fn", [np.arctan2, np.hypot, np.logaddexp, np.maximum, np.fmax,
