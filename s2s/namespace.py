@@ -2,6 +2,7 @@
 derivatives of helper functions), then the user's own module globals, read
 live so that a global the user rebinds later is seen, as in their code."""
 import builtins
+import types
 
 _MISSING = object()
 
@@ -59,5 +60,14 @@ class NamespaceBuilder:
         self.by_id[key] = name
         return name
 
-    def build(self):
-        return GeneratedGlobals(self.own, self.parsed.globals)
+    def build(self, referenced=()):
+        """The globals dict. Modules the code refers to (np, math) are bound
+        directly: looking them up through the fallback on every use costs a
+        Python call each time."""
+        own = dict(self.own)
+        for name in referenced:
+            if name not in own and name not in self.local_names:
+                value = self._user_value(name)
+                if isinstance(value, types.ModuleType):
+                    own[name] = value
+        return GeneratedGlobals(own, self.parsed.globals)

@@ -142,7 +142,9 @@ def _finish(fdef, prepared, config):
     fdef = _optimized(fdef, prepared, config)
     emit.add_comments(fdef, prepared.parsed.location)
     source = emit.to_source(fdef)
-    function = emit.load(source, fdef.name, prepared.namespace.build(), prepared.parsed.globals)
+    referenced = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
+    function = emit.load(source, fdef.name, prepared.namespace.build(referenced),
+                         prepared.parsed.globals)
     result = Derivative(function, source, prepared.parsed.fn, config)
     function.__s2s_derivative__ = result
     return result

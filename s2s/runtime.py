@@ -7,21 +7,24 @@ def unbroadcast(g, x):
     """Sum the adjoint g down to the shape of x (undoing NumPy broadcasting)."""
     # Fast paths first: this runs once per binary operation of the function.
     if type(x) is np.ndarray:
-        if type(g) is np.ndarray and g.shape == x.shape:
+        shape = x.shape
+        if type(g) is np.ndarray and g.shape == shape:
             return g
     elif type(x) is float and type(g) in (float, np.float64):
         return g
-    shape = np.shape(x)
-    if np.shape(g) == shape:
-        return g
+    else:
+        shape = np.shape(x)
     g = np.asarray(g)
+    if g.shape == shape:
+        return g
     if g.ndim < len(shape):
         return np.broadcast_to(g, shape)
     extra = g.ndim - len(shape)
     axes = tuple(range(extra)) + tuple(
         extra + i for i, n in enumerate(shape) if n == 1 and g.shape[extra + i] != 1)
-    g = np.sum(g, axis=axes, keepdims=True) if axes else g
-    return g.reshape(shape)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape) if extra else g
 
 
 def unreduce(g, x, axis=None, keepdims=False):
@@ -94,9 +97,15 @@ def matmul_adjoint_b(g, a, b):
 def unindex(g, x, index):
     """Adjoint of x[index]: g scattered into zeros shaped like x.
     Repeated integer indices accumulate (np.add.at)."""
-    if isinstance(x, (list, tuple)):
-        out = [zeros_like_adjoint(v) for v in x]
+    if isinstance(x, (list, tuple, dict)):  # one adjoint per item, + adds item by item
+        out = zeros_like_adjoint(x)
+        if isinstance(out, TupleAdjoint):
+            items = list(out)
+            items[index] = g
+            return TupleAdjoint(items)
         out[index] = g
+        if isinstance(out, DictAdjoint):
+            out.zero_keys.discard(index)
         return out
     out = np.zeros(np.shape(x), dtype=np.result_type(x, g))
     add_at(out, index, g)
@@ -118,18 +127,25 @@ def _is_basic_index(index):
 
 
 def zeros_like_adjoint(x):
-    """The zero adjoint of a value: an array of zeros, a list of them for lists."""
-    if isinstance(x, (list, tuple)):
-        return [zeros_like_adjoint(v) for v in x]
+    """The zero adjoint of a value: an array of zeros; for a list, tuple or
+    dict, the same container of zero adjoints."""
+    if isinstance(x, list):
+        return SequenceAdjoint(zeros_like_adjoint(v) for v in x)
+    if isinstance(x, tuple):
+        return TupleAdjoint(zeros_like_adjoint(v) for v in x)
+    if isinstance(x, dict):
+        return DictAdjoint({k: zeros_like_adjoint(v) for k, v in x.items()}, zero_keys=x)
     if isinstance(x, (float, np.floating)):
         return type(x)(0.0)
     return np.zeros_like(x)
 
 
 def add_adjoints(a, b):
-    """a + b for adjoints, elementwise through lists and tuples."""
+    """a + b for adjoints, elementwise through lists, tuples and dicts."""
+    if isinstance(a, dict):
+        return DictAdjoint.__add__(a, b)
     if isinstance(a, (list, tuple)):
-        return [add_adjoints(u, v) for u, v in zip(a, b)]
+        return _like_container(a, [add_adjoints(u, v) for u, v in zip(a, b, strict=True)])
     return a + b
 
 
@@ -186,7 +202,10 @@ def to_shape_of(g, x):
 
 
 def ones_like_seed(y):
-    """The default output seed: ones shaped like y (a Python float stays a float)."""
+    """The default output seed: ones shaped like y (a Python float stays a float;
+    a list, tuple or dict of outputs gets ones for every item)."""
+    if isinstance(y, (list, tuple, dict)):
+        return _like_container(y, [ones_like_seed(v) for v in (y.values() if isinstance(y, dict) else y)])
     if isinstance(y, np.ndarray):
         return np.ones_like(y)
     if isinstance(y, (float, np.floating)):
@@ -747,3 +766,108 @@ def einsum_adjoint_operand(g, t, subscripts, i, j, x0, x1=None, x2=None, x3=None
         return np.zeros_like(operands[j])
     operands[i] = t
     return einsum_adjoint(g, subscripts, j, *operands)
+
+
+# ---- lists, tuples and dicts: adjoints with one entry per item -------------
+# The adjoint of a list is a list aligned with the list's contents (xs.append
+# is undone in the reverse sweep by popping the adjoint's last entry), of a
+# tuple a tuple, of a dict a dict with the same keys. Adding two of them adds
+# item by item: a plain list or tuple would concatenate, a plain dict refuse.
+
+class SequenceAdjoint(list):
+    """The adjoint of a list: one adjoint per item; `+` adds item by item."""
+    __array_ufunc__ = None  # array + SequenceAdjoint: NumPy defers to __radd__
+
+    def __add__(self, other):
+        return _like_container(self, [add_adjoints(u, v)
+                                      for u, v in zip(self, other, strict=True)])
+
+    __radd__ = __add__
+    __iadd__ = __add__
+
+
+class TupleAdjoint(tuple):
+    """The adjoint of a tuple: one adjoint per item; `+` adds item by item."""
+    __array_ufunc__ = None
+
+    def __add__(self, other):
+        return _like_container(self, [add_adjoints(u, v)
+                                      for u, v in zip(self, other, strict=True)])
+
+    __radd__ = __add__
+
+
+class DictAdjoint(dict):
+    """The adjoint of a dict: one adjoint per key; `+` adds key by key.
+    zero_keys: the entries known to be zero (adding them is skipped)."""
+
+    def __init__(self, entries=(), zero_keys=()):
+        super().__init__(entries)
+        self.zero_keys = set(zero_keys)
+
+    def __add__(self, other):
+        mine, theirs = getattr(self, "zero_keys", ()), getattr(other, "zero_keys", ())
+        out = DictAdjoint(self, zero_keys=set(mine) & set(theirs))
+        for key, value in other.items():
+            if key not in out or key in mine:
+                out[key] = value
+            elif key not in theirs:
+                out[key] = add_adjoints(out[key], value)
+        return out
+
+    __radd__ = __add__
+    __iadd__ = __add__
+
+
+def _like_container(x, items):
+    """items in a container of x's kind (the adjoint kinds above)."""
+    if isinstance(x, dict):
+        return DictAdjoint(zip(x.keys(), items))
+    if isinstance(x, tuple):
+        return TupleAdjoint(items)
+    return SequenceAdjoint(items)
+
+
+def unstack(g, arrays, axis=0):
+    """Adjoint of np.stack(arrays, axis): one adjoint per stacked item (a list
+    for a list, a tuple for a tuple, the moved array for an array)."""
+    moved = np.moveaxis(g, axis, 0)
+    if isinstance(arrays, list):
+        return SequenceAdjoint(moved)
+    if isinstance(arrays, tuple):
+        return TupleAdjoint(moved)
+    return moved
+
+
+def list_adjoint(g):
+    """g as a list adjoint the reverse sweep can pop and append to (a copy)."""
+    if isinstance(g, (list, tuple, np.ndarray)):
+        return SequenceAdjoint(g)
+    return g
+
+
+_MISSING = "s2s: no entry"
+
+
+def saved_entry(d, key):
+    """The entry d[key] that an assignment is about to overwrite (a copy of an
+    array; a marker when d has no such key)."""
+    if key not in d:
+        return _MISSING
+    value = d[key]
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def restore_entry(d, key, old):
+    """Undo d[key] = ...: put the saved entry back (remove a new key)."""
+    if isinstance(old, str) and old == _MISSING:
+        del d[key]
+    else:
+        d[key] = old
+
+
+def insert_popped(sequence, index, value):
+    """Undo `value = sequence.pop(index)`: put value back where it was."""
+    if index < 0:
+        index += len(sequence) + 1
+    sequence.insert(index, value)
