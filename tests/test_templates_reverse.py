@@ -590,10 +590,8 @@ def _array_split(x):
     return np.sum(parts[1] * 3.0)
 
 
-@pytest.mark.xfail(strict=False, reason="engine: two contributions to a list's adjoint "
-                   "are joined with + (list concatenation) instead of add_adjoints "
-                   "(being fixed: runtime.SequenceAdjoint)")
 def test_two_items_of_a_split_list():
+    # two contributions to the adjoint of one list add item by item
     assert_grad_fd(_split_two_pieces, (rand(2, 6),))
 
 

@@ -8,7 +8,7 @@ engine cannot drop a constant operand's zero tangent inside a call."""
 from s2s.runtime import (cast_adjoint, diag_adjoint, diagonal_adjoint, hstack_adjoint, item_adjoint,
                          ones_if_none, pad_adjoint, repeat_adjoint, reverse_cumsum,
                          sequence_max_adjoint, split_adjoint, take_adjoint, tile_adjoint,
-                         trace_adjoint, vstack_adjoint)
+                         trace_adjoint, unstack, vstack_adjoint)
 from s2s.template import d, tangent
 
 
@@ -85,3 +85,8 @@ def sequence_max_adjoint_(y, g, z, i, *args):
 @tangent(ones_if_none)
 def ones_if_none_(y, b):
     d[y] = d[b]
+
+
+@tangent(unstack)
+def unstack_(y, g, arrays, axis=0):
+    d[y] = unstack(d[g], arrays, axis)

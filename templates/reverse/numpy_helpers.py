@@ -13,7 +13,7 @@ from s2s.runtime import (cast_adjoint, diag_adjoint, diagonal_adjoint, einsum_ad
                          kron_adjoint_b, ones_if_none, pad_adjoint, repeat_adjoint,
                          reverse_cumsum, sequence_max_adjoint, solve_adjoint_a, solve_adjoint_b,
                          split_adjoint, take_adjoint, tensordot_adjoint_a, tensordot_adjoint_b,
-                         tile_adjoint, to_shape_of, trace_adjoint, vstack_adjoint)
+                         tile_adjoint, to_shape_of, trace_adjoint, unstack, vstack_adjoint)
 from s2s.template import adjoint, d, nondifferentiable
 
 # Piecewise constant, or shapes and permutations: no derivative.
@@ -157,3 +157,8 @@ def einsum_adjoint_(y, g, subscripts, i, x0, x1=None, x2=None, x3=None):
     d[x1] = einsum_adjoint_operand(g, d[y], subscripts, i, 1, x0, x1, x2, x3)
     d[x2] = einsum_adjoint_operand(g, d[y], subscripts, i, 2, x0, x1, x2, x3)
     d[x3] = einsum_adjoint_operand(g, d[y], subscripts, i, 3, x0, x1, x2, x3)
+
+
+@adjoint(unstack)
+def unstack_(y, g, arrays, axis=0):
+    d[g] = np.stack(d[y], axis)
