@@ -807,7 +807,7 @@ def _slogdet(a):
 
 def _slogdet_attribute(a):
     r = np.linalg.slogdet(a)
-    return r.logabsdet * r.sign
+    return r.logabsdet * r.sign + r[1] * 2.0
 
 
 def _det_batched(a):
