@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 class Outcome:
     kind: str  # ok | skipped:* | mismatch | value | consistency | shape | modified
                # | compile:<Error> | runtime:<Error> | generator:<Error>
+               # | jvp-*, vjp-*, order2-* (the same for the other modes)
     detail: str = ""
 
     @property
@@ -47,7 +48,7 @@ class Outcome:
     def signature(self):
         """What makes two failures the same bug, roughly: the kind, and for
         errors the message with names and numbers taken out."""
-        if self.kind.startswith(("compile:", "runtime:", "generator:")):
+        if ":" in self.kind and not self.kind.startswith("skipped"):
             first = self.detail.strip().splitlines()[0] if self.detail.strip() else ""
             first = re.sub(r"\S+\.py:\d+: ", "", first)
             first = re.sub(r"\(<s2s-generated[^>]*>, line \d+\)", "", first)
@@ -110,10 +111,135 @@ def _kind_of(exc, stage):
     return f"{stage}:{type(exc).__name__}"
 
 
-def check_function(f, args, wrt, autograd_f=None):
-    """Judge s2s on f at args, differentiating w.r.t. the names in wrt."""
+MODES = ("reverse", "jvp", "vjp", "order2")
+
+
+def check_function(f, args, wrt, autograd_f=None, modes=("reverse",)):
+    """Judge s2s on f at args, differentiating w.r.t. the names in wrt.
+    modes: "reverse" (grad and value_and_grad against finite differences),
+    "jvp" (forward mode along a random direction), "vjp" (a random
+    cotangent), "order2" (grad of grad w.r.t. the first parameter)."""
+    outcome = _check_reverse(f, args, wrt, autograd_f) if "reverse" in modes else Outcome("ok")
+    for mode, check in (("jvp", _check_jvp), ("vjp", _check_vjp), ("order2", _check_order2)):
+        if outcome.failed or outcome.kind.startswith("skipped") or mode not in modes:
+            continue
+        with np.errstate(all="ignore"):
+            outcome = check(f, args, wrt)
+    return outcome
+
+
+def _positions(f, wrt):
     params = list(f.__code__.co_varnames[:f.__code__.co_argcount])
-    positions = [params.index(w) for w in wrt]
+    return [params.index(w) for w in wrt]
+
+
+def _direction(args, positions, seed=1):
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(-1.0, 1.0, np.shape(args[p])) if np.ndim(args[p])
+            else float(rng.uniform(-1.0, 1.0)) for p in positions]
+
+
+def _directional_fd(f, args, positions, direction, eps=1e-6):
+    def at(t):
+        moved = list(copy.deepcopy(args))
+        for p, v in zip(positions, direction):
+            moved[p] = np.asarray(moved[p], dtype=np.float64) + t * np.asarray(v)
+            if np.ndim(args[p]) == 0:
+                moved[p] = float(moved[p])
+        return total(f(*moved))
+    return (at(eps) - at(-eps)) / (2 * eps)
+
+
+def _check_jvp(f, args, wrt):
+    positions = _positions(f, wrt)
+    direction = _direction(args, positions)
+    try:
+        made = s2s.jvp(f, wrt=tuple(wrt))
+        made.__s2s__.derivative() if hasattr(made, "__s2s__") else None
+    except Exception as exc:
+        return Outcome(_kind_of(exc, "jvp-compile"), _first_error(exc))
+    try:
+        value, tangent = made(*copy.deepcopy(args), tuple(direction))
+    except Exception as exc:
+        return Outcome(_kind_of(exc, "jvp-runtime"), _first_error(exc))
+    expected_value = f(*copy.deepcopy(args))
+    if not _same_value(expected_value, value):
+        return Outcome("jvp-value", f"jvp value {value!r}, f {expected_value!r}")
+    got = total(tangent)
+    numeric = _directional_fd(f, args, positions, direction)
+    if not np.isfinite(got) or abs(got) > HUGE:
+        return Outcome("skipped:range", f"jvp {got!r}")
+    if _close(got, numeric, 1.0 + abs(total(expected_value))):
+        return Outcome("ok")
+    others = [_directional_fd(f, args, positions, direction, eps) for eps in (1e-4, 1e-5)]
+    if not all(_close(o, numeric, 1e3 * (1.0 + abs(total(expected_value)))) for o in others):
+        return Outcome("skipped:nonsmooth", "jvp")
+    return Outcome("jvp-mismatch", f"jvp along {direction!r}: s2s {got!r}, "
+                   f"finite differences {numeric!r}")
+
+
+def _check_vjp(f, args, wrt):
+    value = f(*copy.deepcopy(args))
+    if isinstance(value, tuple):
+        return Outcome("ok")  # one cotangent per output: not generated here
+    positions = _positions(f, wrt)
+    rng = np.random.default_rng(2)
+    cotangent = rng.uniform(-1.0, 1.0, np.shape(value)) if np.ndim(value) else \
+        float(rng.uniform(-1.0, 1.0))
+    try:
+        made = s2s.vjp(f, wrt=tuple(wrt))
+        made.__s2s__.derivative()
+    except Exception as exc:
+        return Outcome(_kind_of(exc, "vjp-compile"), _first_error(exc))
+    try:
+        value2, grads = made(*copy.deepcopy(args), cotangent)
+    except Exception as exc:
+        return Outcome(_kind_of(exc, "vjp-runtime"), _first_error(exc))
+    if not _same_value(value, value2):
+        return Outcome("vjp-value", f"vjp value {value2!r}, f {value!r}")
+
+    def weighted(*a):
+        return np.sum(np.asarray(f(*a)) * cotangent)
+    scale = 1.0 + abs(total(value))
+    for position, name, got in zip(positions, wrt, grads):
+        numeric = numerical_gradient(weighted, args, position)
+        if not _close(got, numeric, scale):
+            others = [numerical_gradient(weighted, args, position, eps) for eps in (1e-4, 1e-5)]
+            if not all(_close(o, numeric, 1e3 * scale) for o in others):
+                return Outcome("skipped:nonsmooth", f"vjp d/d{name}")
+            return Outcome("vjp-mismatch", f"vjp d/d{name} with cotangent {cotangent!r}: "
+                           f"s2s {got!r}, finite differences {numeric!r}")
+    return Outcome("ok")
+
+
+def _check_order2(f, args, wrt):
+    name = wrt[0]
+    position = _positions(f, wrt)[0]
+    try:
+        first = s2s.grad(f, wrt=name)
+        second = s2s.grad(first, wrt=name)
+        second.__s2s__.derivative()
+    except Exception as exc:
+        return Outcome(_kind_of(exc, "order2-compile"), _first_error(exc))
+    try:
+        got = second(*copy.deepcopy(args))
+    except Exception as exc:
+        return Outcome(_kind_of(exc, "order2-runtime"), _first_error(exc))
+    if not np.all(np.isfinite(got)) or np.max(np.abs(got), initial=0) > HUGE:
+        return Outcome("skipped:range", f"order 2: {got!r}")
+    numeric = numerical_gradient(first, args, position)
+    scale = 1.0 + float(np.sum(np.abs(first(*copy.deepcopy(args)))))
+    if _close(got, numeric, scale):
+        return Outcome("ok")
+    others = [numerical_gradient(first, args, position, eps) for eps in (1e-4, 1e-5)]
+    if not all(_close(o, numeric, 1e3 * scale) for o in others):
+        return Outcome("skipped:nonsmooth", "order 2")
+    return Outcome("order2-mismatch", f"d/d{name} sum(d/d{name} f): s2s {np.asarray(got)!r}, "
+                   f"finite differences of the s2s gradient {numeric!r}")
+
+
+def _check_reverse(f, args, wrt, autograd_f=None):
+    positions = _positions(f, wrt)
     with np.errstate(all="ignore"):
         try:
             value = f(*copy.deepcopy(args))
@@ -202,10 +328,10 @@ def autograd_version(module_source):
     return module.f
 
 
-def check_program(program, use_autograd=True):
+def check_program(program, use_autograd=True, modes=("reverse",)):
     module = module_from_source(program.source)
     ag = autograd_version(program.source) if use_autograd else None
-    return check_function(module.f, program.args, program.wrt, ag)
+    return check_function(module.f, program.args, program.wrt, ag, modes)
 
 
 # ---- regression files ----------------------------------------------------------
@@ -216,19 +342,19 @@ def _literal(value):
     return repr(value)
 
 
-def regression_text(program, outcome):
+def regression_text(program, outcome, modes=MODES):
     header = (f'"""s2s fuzz regression ({outcome.kind}).\n\n'
               + "\n".join(f"    {line}" for line in outcome.detail.splitlines()[:12])
               + '\n\nReplayed by tests/fuzz/test_fuzz.py::test_regression: f at ARGS,\n'
               'differentiated w.r.t. WRT, must match finite differences.\n"""\n')
     body = program.source.rstrip() + "\n"
     args = ", ".join(_literal(a) for a in program.args)
-    tail = f"\n\nARGS = [{args}]\nWRT = {program.wrt!r}\n"
+    tail = f"\n\nARGS = [{args}]\nWRT = {program.wrt!r}\nMODES = {tuple(modes)!r}\n"
     return header + body + tail
 
 
-def save_regression(program, outcome, directory):
-    text = regression_text(program, outcome)
+def save_regression(program, outcome, directory, modes=MODES):
+    text = regression_text(program, outcome, modes)
     digest = hashlib.sha1(program.source.encode()).hexdigest()[:10]
     kind = re.sub(r"\W", "_", outcome.kind)
     os.makedirs(directory, exist_ok=True)
@@ -239,7 +365,8 @@ def save_regression(program, outcome, directory):
 
 
 def replay(path):
-    """Check a saved regression file again."""
+    """Check a saved regression file again (in the modes it names, if any)."""
     module = module_from_path(path)
     args = [np.array(a) if isinstance(a, list) else a for a in module.ARGS]
-    return check_function(module.f, args, tuple(module.WRT))
+    modes = tuple(getattr(module, "MODES", MODES))
+    return check_function(module.f, args, tuple(module.WRT), modes=modes)

@@ -19,7 +19,9 @@ range (constant or an int parameter), for over an array's rows, break,
 continue, early return, overwritten variables, helper calls, reductions,
 np.maximum/np.minimum, indexing, tuple results, loops that may run zero
 times (zero_trip: a while whose test fails at once, range(n) with n = 0),
-if statements and conditional expressions inside loops (branch_in_loop).
+if statements and conditional expressions inside loops (branch_in_loop), and
+more NumPy (extra_ops: where, square, abs, clip, hypot, arctan, logaddexp,
+cumsum, flip, max/min/prod/var/std reductions, linalg.norm).
 
 Augmented assignment (`v += e`) is only written for scalars: on an array
 that aliases another (a row of `for r in x`, `v = x`, `v = x[0]`) Python
@@ -35,7 +37,7 @@ SHAPES = [(), (3,), (1, 3), (2, 3)]
 FEATURES = ("if", "ifexp", "while", "for_range", "for_rows", "break", "continue",
             "early_return", "overwrite", "reassign_params", "helpers", "reductions",
             "maximum", "index", "tuple_return", "int_param", "methods", "pow", "dot",
-            "zero_trip", "branch_in_loop")
+            "zero_trip", "branch_in_loop", "extra_ops")
 CONSTANTS = ["0.5", "2.0", "1.5", "(-1.0)", "3.0", "0.25"]
 BOUND_LIMIT = 30.0  # a value whose bound exceeds this is scaled down
 INPUT_RANGE = 1.5
@@ -174,6 +176,8 @@ class Generator:
             kinds.append("dot")
         if self.has("methods"):
             kinds.append("method")
+        if self.has("extra_ops"):
+            kinds += ["extra", "extra_reduce"]
         kind = self.pick(kinds)
         return getattr(self, "expr_" + kind)(env, target, depth + 1)
 
@@ -269,6 +273,54 @@ class Generator:
         size = int(np.prod(var.shape)) if var.shape else 1
         return self.scaled(Expr(f"{name}.{method}()", (),
                                 var.bound * (size if method == "sum" else 1)))
+
+    def expr_extra(self, env, target, depth):
+        self.use("extra_ops")
+        fn = self.pick(["where", "square", "abs", "clip", "hypot", "arctan", "logaddexp",
+                        "cumsum", "flip"])
+        a = self.expr(env, target, depth)
+        if fn in ("where", "hypot", "logaddexp"):
+            b = self.expr(env, target, depth)
+            shape = broadcast(a.shape, b.shape)
+            if fn == "where":
+                return Expr(f"np.where({a.src} > {b.src}, {a.src}, {b.src} * 0.5)", shape,
+                            max(a.bound, b.bound))
+            if fn == "hypot":  # smooth away from (0, 0)
+                return Expr(f"np.hypot({a.src}, 1.0 + {b.src} * {b.src})", shape,
+                            a.bound + 1.0 + b.bound ** 2)
+            return self.scaled(Expr(f"np.logaddexp({a.src}, {b.src})", shape,
+                                    max(a.bound, b.bound) + 1.0))
+        if fn == "square":
+            return self.scaled(Expr(f"np.square({a.src})", a.shape, a.bound ** 2))
+        if fn == "abs":
+            return Expr(f"np.abs({a.src})", a.shape, a.bound)
+        if fn == "clip":
+            return Expr(f"np.clip({a.src}, -0.5, 0.75)", a.shape, 0.75)
+        if fn == "arctan":
+            return Expr(f"np.arctan({a.src})", a.shape, 2.0)
+        if not a.shape:
+            return a
+        if fn == "cumsum":
+            return self.scaled(Expr(f"np.cumsum({a.src}, axis=-1)", a.shape,
+                                    a.bound * a.shape[-1]))
+        return Expr(f"np.flip({a.src})", a.shape, a.bound)
+
+    def expr_extra_reduce(self, env, target, depth):
+        self.use("extra_ops")
+        fn = self.pick(["np.max", "np.min", "np.prod", "np.var", "np.std", "np.linalg.norm"])
+        a = self.expr(env, (2, 3), depth)
+        size = int(np.prod(a.shape)) if a.shape else 1
+        if fn == "np.prod":
+            return self.scaled(Expr(f"np.prod({a.src})", (), a.bound ** size))
+        if fn == "np.std":  # smooth while the elements differ: add a spread
+            spread = "np.arange(6.0).reshape(2, 3)" if a.shape else "0.0"
+            return Expr(f"np.std({a.src} + {spread})", (), a.bound + 5.0)
+        if fn == "np.linalg.norm":  # smooth away from zero
+            return Expr(f"np.linalg.norm(1.0 + {a.src} * {a.src})", (),
+                        (1.0 + a.bound ** 2) * size)
+        if fn == "np.var":
+            return self.scaled(Expr(f"np.var({a.src})", (), a.bound ** 2))
+        return Expr(f"{fn}({a.src})", (), a.bound)
 
     def with_var(self, env, target):
         """An expression that surely reads a variable (when there is one)."""
