@@ -368,5 +368,5 @@ def replay(path):
     """Check a saved regression file again (in the modes it names, if any)."""
     module = module_from_path(path)
     args = [np.array(a) if isinstance(a, list) else a for a in module.ARGS]
-    modes = tuple(getattr(module, "MODES", MODES))
+    modes = tuple(getattr(module, "MODES", ("reverse",)))
     return check_function(module.f, args, tuple(module.WRT), modes=modes)

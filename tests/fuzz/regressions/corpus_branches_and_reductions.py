@@ -21,3 +21,4 @@ def f(x0, x1, n):
 
 ARGS = [np.array([0.3, -0.7, 1.1]), np.array([[0.2, -0.4, 0.9], [1.3, -1.1, 0.5]]), 2]
 WRT = ('x0', 'x1')
+MODES = ('reverse', 'jvp', 'vjp')
