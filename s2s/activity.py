@@ -48,6 +48,9 @@ class Activity:
                 else:
                     sources = _names(stmt.value)
                 flows.append((target, sources))
+            elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+                # x[i] = v: x now depends on v too (the index is an integer)
+                flows.append((stmt.targets[0].value.id, _names(stmt.value)))
             elif isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
                 func = stmt.value.func
                 if (isinstance(func, gast.Attribute) and func.attr in MUTATING_METHODS

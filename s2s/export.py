@@ -142,7 +142,7 @@ def _tokens(source):
 def _def_name(source):
     toks = _tokens(source)
     for a, b in zip(toks, toks[1:]):
-        if a.type == tokenize.NAME and a.string == "def" and b.type == tokenize.NAME:
+        if a.type == tokenize.NAME and a.string in ("def", "class") and b.type == tokenize.NAME:
             return b.string
     raise ExportError("expected a function definition in\n" + source)
 
@@ -160,7 +160,8 @@ def _rewrite(source, replace_name, replace_attribute, def_name):
             continue
         before = toks[i - 1] if i else None
         after = toks[i + 1] if i + 1 < len(toks) else None
-        if before is not None and before.type == tokenize.NAME and before.string == "def":
+        if before is not None and before.type == tokenize.NAME and before.string in ("def",
+                                                                                  "class"):
             if not seen_def and def_name is not None and tok.string != def_name:
                 edits.append((tok.start, tok.end, def_name))
             seen_def = True
@@ -305,7 +306,7 @@ class _Resolver:
     def add_helper(self, function):
         key = ("helper", id(function))
         if key not in self.units:
-            if not inspect.isfunction(function):
+            if not (inspect.isfunction(function) or inspect.isclass(function)):
                 raise ExportError(
                     f"the generated code uses {function!r} from {function.__module__}, "
                     "which is not a plain function; it cannot be copied into the module")
@@ -316,7 +317,10 @@ class _Resolver:
             if source[:1].isspace():
                 raise ExportError(f"s2s helper {function.__qualname__} is not defined at the "
                                   "top level of its module; it cannot be copied")
-            namespace = _Namespace(function.__globals__, {}, user=False)
+            home = getattr(function, "__globals__", None)
+            if home is None:  # a class (the runtime's list/tuple/dict adjoints)
+                home = vars(sys.modules[function.__module__])
+            namespace = _Namespace(home, {}, user=False)
             unit = _Unit(key, function, source, namespace, "helper", function.__module__)
             self.units[key] = unit
             self.queue.append(unit)

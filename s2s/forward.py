@@ -11,6 +11,8 @@ from . import template as templates
 from .activity import Activity
 from .errors import NoGradientError
 from .instantiate import Contribution, _ZERO_MARK, instantiate
+from .forward_inplace import InPlaceForward
+from .inplace import InPlace
 from .names import assign, copy_tree, name, store
 from .normalize import origin_of
 from .resolve import static_value  # noqa: F401  (kept for template helpers)
@@ -36,7 +38,7 @@ class ForwardConfig:
         self.name_prefix = name_prefix
 
 
-class ForwardBuilder:
+class ForwardBuilder(InPlaceForward):
     def __init__(self, fn, parsed, namer, resolver, namespace, config, pushforward_of):
         self.fn = fn
         self.parsed = parsed
@@ -54,6 +56,9 @@ class ForwardBuilder:
         self.outputs = list(value.elts) if isinstance(value, gast.Tuple) else [value]
         outputs = [a.id for a in self.outputs if isinstance(a, gast.Name)]
         self.activity = Activity(self.body, resolver, config.wrt, outputs)
+        # values changed in place (x[i] = v, xs.append(v)): see inplace.py
+        self.inplace = InPlace(self.body, [a.id for a in fn.args.args], resolver,
+                               self.location, namer.generated)
 
     def tangent(self, v):
         return self.namer.derived(v, "dot")
@@ -67,8 +72,13 @@ class ForwardBuilder:
     def block(self, body):
         out = []
         for stmt in body:
-            if isinstance(stmt, gast.Assign):
+            if self.is_setitem(stmt):
+                self.setitem(stmt, out)
+            elif isinstance(stmt, gast.Assign):
                 self.assignment(stmt, out)
+            elif isinstance(stmt, gast.Expr) and self.is_insert(stmt):
+                out.append(stmt)
+                self.insert_tangent(stmt, out)
             elif isinstance(stmt, gast.Expr):
                 out.append(stmt)
                 self.mutation(stmt, out)
@@ -84,16 +94,25 @@ class ForwardBuilder:
     def assignment(self, stmt, out):
         target = stmt.targets[0].id
         origin = origin_of(stmt)
+        prim = self.resolver(stmt.value)
+        if self.is_pop(stmt, prim):
+            self.pop_tangent(stmt, out)
+            return
         if not self.activity.is_active(target):
             out.append(stmt)
             return
-        prim = self.resolver(stmt.value)
         if prim.kind in ("inactive", "stop"):
             out.append(stmt)
             out.append(_with_origin(assign(self.tangent(target), self.zeros_of(target)), origin))
             return
         if prim.kind == "user":
             self.user_call(stmt, prim, out)
+            if target in self.inplace.mutated:  # our own copy: it is changed in place
+                out.append(_with_origin(assign(self.tangent(target), self.owned_tangent(
+                    target, name(self.tangent(target)))), origin))
+            return
+        if prim.key == "dict":
+            self.dict_literal(stmt, out)
             return
         if isinstance(prim.key, str) and prim.key in ("tuple", "list"):
             out.append(stmt)
@@ -122,6 +141,8 @@ class ForwardBuilder:
         for item in instantiate(tmpl, bindings, derivative_names, self.namer, self.namespace):
             if isinstance(item, Contribution):
                 expr = self.simplify_tangent(item.expr, target)
+                if item.var == self.tangent(target):
+                    expr = self.owned_tangent(target, expr)
                 out.append(_with_origin(assign(item.var, expr), origin))
             else:
                 out.append(_with_origin(item, origin))
@@ -240,7 +261,7 @@ class ForwardBuilder:
         cfg = self.config
         origin = origin_of(self.ret) or self.fn.lineno
         params = [a.id for a in self.fn.args.args]
-        body = self.block(self.body)
+        body = self.copies_on_entry() + self.block(self.body)
         tangents = []
         for atom in self.outputs:
             if isinstance(atom, gast.Name) and self.activity.is_active(atom.id):

@@ -6,6 +6,8 @@ After this pass a function body holds only
   - `name = <inactive expression>` kept whole: comparisons, boolean logic,
     shapes, len/int/range... (their results carry no derivative),
   - `if name:`, `while <test>:`, `for name in range(...):`,
+  - `name[index] = atom` (assignment into a local array, list or dict; the
+    index made of atoms; see is_setitem),
   - expression statements (method calls such as `xs.append(x)`, print),
   - a single final `return atom` or `return (atom, ...)`.
 Every statement keeps the line of the user's statement it came from
@@ -35,13 +37,16 @@ UNSUPPORTED_STATEMENTS = {
 }
 UNSUPPORTED_EXPRESSIONS = {
     gast.Lambda: "lambda (define a def at module level)",
-    gast.ListComp: "list comprehension (write a for loop)",
-    gast.SetComp: "set comprehension", gast.DictComp: "dict comprehension",
-    gast.GeneratorExp: "generator expression (write a for loop)",
+    gast.SetComp: "set comprehension",
     gast.Yield: "yield", gast.YieldFrom: "yield from", gast.Await: "await",
     gast.Starred: "*args unpacking in a call", gast.NamedExpr: "the := operator",
-    gast.Set: "set literal", gast.Dict: "dict literal",
+    gast.Set: "set literal",
 }
+# Comprehensions become loops that build a list (or a dict) before the
+# statement that uses them (see Normalizer.comprehension).
+COMPREHENSIONS = (gast.ListComp, gast.GeneratorExp, gast.DictComp)
+# Views of an array: assigning into one would change the array it views.
+VIEW_METHODS = {"reshape", "ravel", "transpose", "view", "squeeze", "swapaxes"}
 
 
 def is_inactive_whole(expr, locals_):
@@ -82,6 +87,17 @@ class Normalizer:
         for node in gast.walk(fn):
             if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
                 self.locals.add(node.id)
+        # names bound outside comprehensions (a comprehension's own variable
+        # with one of these names is renamed: it must not clobber it)
+        inner = {id(n) for c in gast.walk(fn) if isinstance(c, COMPREHENSIONS)
+                 for g in c.generators for n in gast.walk(g.target)}
+        self.outer_names = set(self.params) | {
+            n.id for n in gast.walk(fn) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store) and id(n) not in inner}
+        # locals assigned a list: `xs += ys` extends them in place
+        self.list_names = {t.id for a in gast.walk(fn) if isinstance(a, gast.Assign)
+                           and isinstance(a.value, (gast.List, gast.ListComp))
+                           for t in a.targets if isinstance(t, gast.Name)}
         self.origin = None
 
     # ---- errors ---------------------------------------------------------
@@ -137,11 +153,7 @@ class Normalizer:
             if stmt.value is not None:
                 self.assign_to(stmt.target, stmt.value, out)
         elif isinstance(stmt, gast.AugAssign):
-            if not isinstance(stmt.target, gast.Name):
-                raise self.unsupported("augmented assignment to a subscript or attribute",
-                                       stmt, "write x = x + v on a local array")
-            value = gast.BinOp(left=name(stmt.target.id), op=stmt.op, right=stmt.value)
-            self.assign_to(stmt.target, value, out)
+            self.augmented_assignment(stmt, out)
         elif isinstance(stmt, gast.Expr):
             self.expression_statement(stmt, out)
         elif isinstance(stmt, gast.If):
@@ -149,6 +161,10 @@ class Normalizer:
         elif isinstance(stmt, gast.While):
             if stmt.orelse:
                 raise self.unsupported("while ... else here", stmt)
+            if any(isinstance(n, COMPREHENSIONS) for n in gast.walk(stmt.test)):
+                raise self.unsupported("a comprehension in a while condition", stmt,
+                                       "compute it into a variable before the loop and "
+                                       "at the end of the body")
             body = self.block(stmt.body)
             self.emit(out, gast.While(test=stmt.test, body=body, orelse=[]))
         elif isinstance(stmt, gast.For):
@@ -186,6 +202,12 @@ class Normalizer:
             if isinstance(value, gast.IfExp):
                 self.if_expression(target.id, value, out)
                 return
+            if isinstance(value, COMPREHENSIONS):
+                if target.id in _operand_names(value):  # xs = [f(x) for x in xs]
+                    self.emit(out, assign(target.id, name(self.comprehension(value, out))))
+                else:
+                    self.comprehension(value, out, into=target.id)
+                return
             prim = self.primitive(value, out)
             if target.id in _operand_names(prim):
                 # x = x * w: compute into a temporary first, so that every
@@ -204,11 +226,125 @@ class Normalizer:
                 for sub, temp in zip(target.elts, temps):
                     self.assign_to(sub, name(temp), out)
                 return
-            raise self.unsupported("unpacking a value that is not a tuple literal", target,
-                                   "index the result instead: t = f(x); a = t[0]")
+            if any(isinstance(e, gast.Starred) for e in target.elts):
+                raise self.unsupported("starred unpacking (a, *rest = ...)", target)
+            # a, b = f(x) -> t = f(x); a = t[0]; b = t[1]
+            packed = self.atom(value, out)
+            if not isinstance(packed, gast.Name):
+                raise self.unsupported("unpacking a constant", target)
+            for index, sub in enumerate(target.elts):
+                item = gast.Subscript(value=name(packed.id),
+                                      slice=gast.Constant(value=index, kind=None), ctx=gast.Load())
+                self.assign_to(sub, item, out)
+        elif isinstance(target, gast.Subscript):
+            self.assign_into(target, value, out)
         else:
             raise self.unsupported(f"assignment to {type(target).__name__.lower()}", target,
                                    "assign to a local name")
+
+    def assign_into(self, target, value, out):
+        """x[index] = value: the value and the index become atoms; x must be
+        a local name (x[i][j] = v writes through the view x[i]: write x[i, j])."""
+        base = target.value
+        if isinstance(base, gast.Subscript):
+            raise self.unsupported("assignment into a nested subscript", target,
+                                   "write x[i, j] = v, or t = x[i].copy(); t[j] = v")
+        if not self.is_local_name(base):
+            raise self.unsupported("assignment into something that is not a local "
+                                   "variable", target, "assign into a local array, list or dict")
+        if isinstance(value, COMPREHENSIONS):
+            atom = name(self.comprehension(value, out))
+        else:
+            atom = self.atom(value, out)
+        index = self.index(target.slice, out)
+        self.emit(out, assign(gast.Subscript(value=name(base.id), slice=index,
+                                             ctx=gast.Store()), atom))
+
+    def augmented_assignment(self, stmt, out):
+        target = stmt.target
+        if isinstance(target, gast.Name):
+            if (isinstance(stmt.op, gast.Add) and target.id in self.list_names):
+                self.extend(target.id, stmt.value, out)  # xs += ys extends the list
+                return
+            value = gast.BinOp(left=name(target.id), op=stmt.op, right=stmt.value)
+            self.assign_to(target, value, out)
+            return
+        if not isinstance(target, gast.Subscript):
+            raise self.unsupported("augmented assignment to an attribute", stmt)
+        if not self.is_local_name(target.value):
+            raise self.unsupported("augmented assignment into something that is not a "
+                                   "local variable", stmt)
+        # x[i] += v -> t1 = x[i]; t2 = t1 + v; x[i] = t2 (the index evaluated once;
+        # NumPy's x[idx] += v also writes each repeated index once)
+        index = self.index(target.slice, out)
+        old = self.namer.fresh("t")
+        self.emit(out, assign(old, gast.Subscript(value=name(target.value.id), slice=index,
+                                                  ctx=gast.Load())))
+        self.assign_into(gast.Subscript(value=name(target.value.id), slice=copy_tree(index),
+                                        ctx=gast.Store()),
+                         gast.BinOp(left=name(old), op=stmt.op, right=stmt.value), out)
+
+    def extend(self, target, items, out):
+        """xs.extend(ys) (and xs += ys on a list): for item in ys: xs.append(item)."""
+        if isinstance(items, (gast.List, gast.Tuple)):  # xs += [a, b]: two appends
+            for elt in items.elts:
+                self.expression_statement(gast.Expr(value=gast.Call(
+                    func=gast.Attribute(value=name(target), attr="append", ctx=gast.Load()),
+                    args=[elt], keywords=[])), out)
+            return
+        item = self.namer.fresh("item")
+        append = gast.Expr(value=gast.Call(
+            func=gast.Attribute(value=name(target), attr="append", ctx=gast.Load()),
+            args=[name(item)], keywords=[]))
+        loop = gast.For(target=store(item), iter=items, body=[append], orelse=[],
+                        type_comment=None)
+        self.for_statement(loop, out)
+
+    def comprehension(self, expr, out, into=None):
+        """[elt for x in xs if c] -> t = []; for x in xs: if c: t.append(elt)
+        ({k: v for ...} -> t = {}; ... t[k] = v). Returns the list's name."""
+        result = into or self.namer.fresh("t")
+        expr = copy_tree(expr)
+        renames = {}  # the comprehension's own variables that would clobber a local
+
+        def rename(node):
+            for n in gast.walk(node):
+                if isinstance(n, gast.Name) and n.id in renames:
+                    n.id = renames[n.id]
+
+        for gen in expr.generators:
+            if getattr(gen, "is_async", 0):
+                raise self.unsupported("async comprehension", expr)
+            rename(gen.iter)  # sees the variables of the generators before it only
+            for n in gast.walk(gen.target):
+                if isinstance(n, gast.Name) and (n.id in self.outer_names or n.id == result):
+                    renames[n.id] = self.namer.fresh(n.id)
+            rename(gen.target)
+            for cond in gen.ifs:
+                rename(cond)
+        for part in ("elt", "key", "value"):
+            if getattr(expr, part, None) is not None:
+                rename(getattr(expr, part))
+        if isinstance(expr, gast.DictComp):
+            self.emit(out, assign(result, gast.Dict(keys=[], values=[])))
+            inner = assign(gast.Subscript(value=name(result), slice=expr.key, ctx=gast.Store()),
+                           expr.value)
+        else:
+            self.emit(out, assign(result, gast.List(elts=[], ctx=gast.Load())))
+            inner = gast.Expr(value=gast.Call(
+                func=gast.Attribute(value=name(result), attr="append", ctx=gast.Load()),
+                args=[expr.elt], keywords=[]))
+        for gen in reversed(expr.generators):
+            body = [inner]
+            for cond in reversed(gen.ifs):
+                body = [gast.If(test=cond, body=body, orelse=[])]
+            inner = gast.For(target=gen.target, iter=gen.iter, body=body, orelse=[],
+                             type_comment=None)
+        self.statement(inner, out)
+        return result
+
+    def is_local_name(self, expr):
+        return isinstance(expr, gast.Name) and expr.id in self.locals
 
     def expression_statement(self, stmt, out):
         value = stmt.value
@@ -216,6 +352,14 @@ class Normalizer:
             return  # docstrings and bare constants do nothing
         if self.is_inactive_whole(value):
             self.emit(out, gast.Expr(value=value))
+            return
+        if _is_method_call(value, "extend", 1) and self.is_local_name(value.func.value):
+            self.extend(value.func.value.id, value.args[0], out)
+            return
+        if (_is_method_call(value, "pop", 0) or _is_method_call(value, "pop", 1)) \
+                and self.is_local_name(value.func.value):
+            # xs.pop(): keep the item, so that the reverse sweep can put it back
+            self.assign_to(store(self.namer.fresh("popped")), value, out)
             return
         if isinstance(value, gast.Call):
             self.emit(out, gast.Expr(value=self.primitive(value, out)))
@@ -249,6 +393,7 @@ class Normalizer:
         iterator = stmt.iter
         assigned_in_body = {n.id for s in stmt.body for n in gast.walk(s)
                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        assigned_in_body |= mutated_names(stmt.body)
         if self.is_range(iterator):
             if not isinstance(stmt.target, gast.Name):
                 raise self.unsupported("unpacking a range item", stmt)
@@ -320,6 +465,8 @@ class Normalizer:
         """A name or constant holding expr's value (emitting what computes it)."""
         if self.is_atom(expr):
             return expr
+        if isinstance(expr, COMPREHENSIONS) and not self.is_inactive_whole(expr):
+            return name(self.comprehension(expr, out))
         if self.is_inactive_whole(expr):
             temp = self.namer.fresh("t")
             self.emit(out, assign(temp, expr))
@@ -361,8 +508,13 @@ class Normalizer:
                                   slice=self.index(expr.slice, out), ctx=gast.Load())
         if isinstance(expr, (gast.Tuple, gast.List)):
             return type(expr)(elts=[self.atom(e, out) for e in expr.elts], ctx=gast.Load())
-        if isinstance(expr, gast.IfExp):
+        if isinstance(expr, (gast.IfExp,) + COMPREHENSIONS):
             return self.atom(expr, out)
+        if isinstance(expr, gast.Dict):
+            if any(k is None for k in expr.keys):
+                raise self.unsupported("**unpacking in a dict literal", expr)
+            return gast.Dict(keys=[self.atom(k, out) for k in expr.keys],
+                             values=[self.atom(v, out) for v in expr.values])
         raise self.unsupported(f"the expression {type(expr).__name__}", expr)
 
     def index(self, index, out):
@@ -377,6 +529,32 @@ class Normalizer:
 def _is_call_to(expr, fname):
     return (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)
             and expr.func.id == fname)
+
+
+def _is_method_call(expr, method, nargs):
+    return (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
+            and expr.func.attr == method and len(expr.args) == nargs and not expr.keywords)
+
+
+def is_setitem(stmt):
+    """Is this normalised statement an assignment into a subscript, x[i] = v?"""
+    return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript)
+
+
+def mutated_names(stmts):
+    """Names whose value a statement changes in place: x[i] = v, xs.append(v),
+    xs.pop(), xs.extend(ys), xs.insert(i, v)."""
+    names = set()
+    for stmt in stmts:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
+                    and isinstance(node.value, gast.Name):
+                names.add(node.value.id)
+            elif (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+                  and node.func.attr in ("append", "extend", "pop", "insert")
+                  and isinstance(node.func.value, gast.Name)):
+                names.add(node.func.value.id)
+    return names
 
 
 def _call(fname, args):

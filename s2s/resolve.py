@@ -126,6 +126,8 @@ class Resolver:
             return Primitive("template", "tuple", expr.elts, label="a tuple")
         if isinstance(expr, gast.List):
             return Primitive("template", "list", expr.elts, label="a list")
+        if isinstance(expr, gast.Dict):  # keys are read from the node itself
+            return Primitive("template", "dict", expr.values, label="a dict")
         if isinstance(expr, gast.Call):
             return self.call(expr)
         return Primitive("unknown", label=type(expr).__name__)

@@ -26,8 +26,10 @@ from . import template as templates
 from .activity import Activity, statements
 from .errors import NoGradientError, S2SError, UnsupportedError
 from .instantiate import Contribution, instantiate
+from .inplace import InPlace
 from .names import assign, copy_tree, name, store
-from .normalize import origin_of
+from .normalize import is_setitem, origin_of
+from .reverse_inplace import InPlaceReverse
 
 STACK_SUFFIX = "stack"
 
@@ -67,7 +69,7 @@ class ReverseConfig:
         self.multiple = multiple  # return a tuple even for one wrt
 
 
-class ReverseBuilder:
+class ReverseBuilder(InPlaceReverse):
     def __init__(self, fn, parsed, namer, resolver, namespace, config, derivative_of_call):
         self.fn = fn
         self.parsed = parsed
@@ -94,16 +96,23 @@ class ReverseBuilder:
         # adjoint is a list aligned with their contents.
         self.list_vars = {s.targets[0].id for s in statements(self.body)
                           if isinstance(s, gast.Assign) and isinstance(s.value, gast.List)}
+        # values changed in place (x[i] = v, xs.append(v)): see inplace.py
+        self.inplace = InPlace(self.body, self.params, resolver, self.location, namer.generated)
+        self.list_vars |= self.inplace.list_vars
+        self.undo_stacks = set()  # names whose in-place changes are pushed on a stack
         self.captured = {}  # wrt local -> name holding its total adjoint
         self.adjoint_names = {}
         self._analyse_assignments()
         self.saved = set()
+        self.needed = set()
         while True:  # saving values can give a block adjoint work: iterate
-            self.needed = self._needed_values()
-            saved = {v for v in self.needed if self._overwritten(v)} - self.loop_targets
-            if saved == self.saved:
+            needed = self._needed_values()
+            saved = {v for v in needed if self._overwritten(v)} - self.loop_targets
+            contents = self.needed_contents
+            if saved == self.saved and needed == self.needed and \
+                    contents == getattr(self, "_previous_contents", None):
                 break
-            self.saved = saved
+            self.saved, self.needed, self._previous_contents = saved, needed, contents
 
     # ---- outputs ----------------------------------------------------------
     def _output_atoms(self):
@@ -160,6 +169,8 @@ class ReverseBuilder:
 
         def visit(body, in_loop, top_level):
             for stmt in body:
+                if is_setitem(stmt):
+                    continue  # changes x in place; undone separately (reverse_inplace.py)
                 if isinstance(stmt, gast.Assign):
                     v = stmt.targets[0].id
                     if getattr(stmt, "s2s_counter_step", False):
@@ -192,18 +203,33 @@ class ReverseBuilder:
         return not (first is stmt and top_level and v not in self.params)
 
     def _needed_values(self):
-        """Variables some adjoint statement reads as primal values."""
-        needed = set()
+        """Variables some adjoint statement reads as primal values. Also sets
+        needed_contents: those read for more than their shape (an in-place
+        change keeps shapes, so only these make it undo, see _undo)."""
+        needed, contents = set(), set()
         for stmt in statements(self.body):
+            if self._mutation(stmt) is not None:
+                content_reads, shape_reads = self._inplace_reads(stmt)
+                needed |= content_reads | shape_reads
+                contents |= content_reads
+            if is_setitem(stmt):
+                continue
+            reads = set()
             if isinstance(stmt, gast.Assign) and self.is_active_statement(stmt):
-                needed |= self._primal_reads(stmt)
+                reads = self._primal_reads(stmt)
+                needed |= reads
+                contents |= reads - self._shape_only_reads(stmt)
+                continue
             elif isinstance(stmt, gast.If) and self._has_reverse(stmt):
-                needed |= {n.id for n in gast.walk(stmt.test) if isinstance(n, gast.Name)}
+                reads = {n.id for n in gast.walk(stmt.test) if isinstance(n, gast.Name)}
             elif isinstance(stmt, gast.While) and self._has_reverse(stmt):
-                needed.add(stmt.s2s_counter)
+                reads = {stmt.s2s_counter}
             elif isinstance(stmt, gast.For) and self._has_reverse(stmt):
-                needed |= {n.id for n in gast.walk(stmt.iter) if isinstance(n, gast.Name)}
-                needed.add(stmt.target.id)
+                reads = {n.id for n in gast.walk(stmt.iter) if isinstance(n, gast.Name)}
+                reads.add(stmt.target.id)
+            needed |= reads
+            contents |= reads
+        self.needed_contents = contents
         return needed
 
     def _primal_reads(self, stmt):
@@ -213,7 +239,7 @@ class ReverseBuilder:
             return set(prim.operand_names())
         if prim.key == "method.pop":
             return {target}
-        if prim.key in ("list", "tuple"):
+        if prim.key in ("list", "tuple", "dict"):
             return set()
         tmpl = self._template(stmt, prim)
         bindings = self._bindings(stmt, prim, tmpl)
@@ -226,7 +252,7 @@ class ReverseBuilder:
         return reads
 
     def is_active_statement(self, stmt):
-        if not isinstance(stmt, gast.Assign):
+        if not isinstance(stmt, gast.Assign) or is_setitem(stmt):
             return False
         target = stmt.targets[0].id
         if getattr(stmt, "s2s_counter_step", False) or not self.activity.is_active(target):
@@ -237,6 +263,12 @@ class ReverseBuilder:
         """Does this block need replaying in the adjoint sweep: adjoint code,
         or values to restore?"""
         for s in statements(getattr(stmt, "body", []) + getattr(stmt, "orelse", [])):
+            if is_setitem(s):
+                if self._setitem_has_reverse(s):
+                    return True
+                continue
+            if self._mutation(s) is not None and self._undo(s):
+                return True
             if self.is_active_statement(s):
                 return True
             if isinstance(s, gast.Assign) and self._needs_save_at(s, s.targets[0].id):
@@ -285,7 +317,10 @@ class ReverseBuilder:
     def primal(self, body):
         out = []
         for stmt in body:
-            if isinstance(stmt, gast.Assign):
+            if is_setitem(stmt):
+                out.extend(self.save_before(stmt))
+                out.append(stmt)
+            elif isinstance(stmt, gast.Assign):
                 v = stmt.targets[0].id
                 if self._needs_save_at(stmt, v):
                     out.append(_with_origin(gast.Expr(value=_attr_call(
@@ -304,6 +339,8 @@ class ReverseBuilder:
     def contribute(self, var, expr, bound, out, origin):
         """d[var] += expr, initialising d[var] when it is not bound yet."""
         adjoint = self.adjoint(var)
+        if var not in bound:
+            expr = self.owned(var, expr)  # changed in place later: our own copy
         if var in bound and var in self.list_vars:
             add = name(self.namespace.bind("add_adjoints", _runtime().add_adjoints))
             expr = _call(add, [name(adjoint), expr])
@@ -319,14 +356,21 @@ class ReverseBuilder:
     def adjoint_block(self, body, bound):
         out = []
         for stmt in reversed(body):
-            if isinstance(stmt, gast.Assign):
+            if is_setitem(stmt):
+                self.adjoint_setitem(stmt, bound, out)
+            elif isinstance(stmt, gast.Assign):
                 self.adjoint_assign(stmt, bound, out)
             elif isinstance(stmt, gast.If):
                 self.adjoint_if(stmt, bound, out)
             elif isinstance(stmt, (gast.While, gast.For)):
                 self.adjoint_loop(stmt, bound, out)
+            elif isinstance(stmt, gast.Expr) and self._mutation(stmt) is not None \
+                    and self._mutation(stmt)[0] == "insert":
+                self.adjoint_insert(stmt, bound, out)
             elif isinstance(stmt, gast.Expr):
                 self.adjoint_append(stmt, bound, out)
+                if self._appended(stmt) is not None:
+                    self.undo_append(stmt, out)
         return out
 
     def _appended(self, stmt):
@@ -369,8 +413,8 @@ class ReverseBuilder:
         value = name(self.adjoint(v)) if v in bound else _call(
             name(self.namespace.bind("zeros_like_adjoint", _runtime().zeros_like_adjoint)),
             [name(v)])
-        out.append(_with_origin(gast.Expr(value=_attr_call(self.adjoint(stack), "append",
-                                                           [value])), origin))
+        put_back = self._put_back(name(self.adjoint(stack)), stmt.value.args, value)
+        out.append(_with_origin(gast.Expr(value=put_back), origin))
 
     def adjoint_assign(self, stmt, bound, out):
         v = stmt.targets[0].id
@@ -384,7 +428,7 @@ class ReverseBuilder:
                 [name(v)])
             out.append(_with_origin(assign(captured, value), origin))
         prim = self.resolver(stmt.value)
-        if self.is_active_statement(stmt) and prim.key == "method.pop":
+        if prim.key == "method.pop":  # even an unused item: the adjoint stays aligned
             self.adjoint_pop(stmt, bound, out)
             bound.discard(v)
         elif self.is_active_statement(stmt) and v in bound and v not in self.config.stop:
@@ -396,12 +440,20 @@ class ReverseBuilder:
                                               slice=gast.Constant(value=index, kind=None),
                                               ctx=gast.Load())
                         self.contribute(element.id, item, bound, out, origin)
+            elif prim.key == "dict":
+                for key, element in zip(stmt.value.keys, stmt.value.values):
+                    if isinstance(element, gast.Name) and self.activity.is_active(element.id):
+                        item = gast.Subscript(value=name(self.adjoint(v)), slice=copy_tree(key),
+                                              ctx=gast.Load())
+                        self.contribute(element.id, item, bound, out, origin)
             elif prim.kind == "user":
                 self.adjoint_user_call(stmt, prim, bound, out)
             else:
                 self.adjoint_template(stmt, prim, bound, out)
         else:
             bound.discard(v)
+        if prim.key == "method.pop":
+            self.undo_pop(stmt, out)  # before v gets its earlier value back
         if self._needs_save_at(stmt, v):
             out.append(_with_origin(assign(v, _attr_call(self.stack(v), "pop", [])), origin))
 
@@ -501,6 +553,13 @@ class ReverseBuilder:
         exist before the first reverse iteration (they outlive one iteration)."""
         contributed = set()
         for s in statements(stmt.body):
+            mutation = self._mutation(s)
+            if mutation is not None and self.activity.is_active(mutation[1]):
+                contributed.add(mutation[1])  # xs.pop() in a loop: xs_bar lives across
+            if is_setitem(s) and self.activity.is_active(s.targets[0].value.id):
+                contributed |= {v for v in [s.targets[0].value.id] + [
+                    n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)]
+                    if self.activity.is_active(v)}
             if self.is_active_statement(s):
                 for v in self.resolver(s.value).operand_names():
                     if self.activity.is_active(v):
@@ -517,9 +576,9 @@ class ReverseBuilder:
     def build(self):
         cfg = self.config
         origin = origin_of(self.ret) or self.fn.lineno
-        primal = self.primal(self.body)
+        primal = self.copies_on_entry() + self.primal(self.body)
         prologue = []
-        for v in sorted(self.saved):
+        for v in sorted(self.saved | self.undo_stacks):
             prologue.append(_with_origin(assign(self.stack(v), gast.List(elts=[], ctx=gast.Load())),
                                          None))
         for v in sorted(self.saved):

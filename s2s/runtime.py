@@ -366,7 +366,7 @@ def stack_if_equal(pieces):
     accumulate), else the list."""
     if len({np.shape(p) for p in pieces}) == 1:
         return np.stack(pieces)
-    return pieces
+    return SequenceAdjoint(pieces)
 
 
 def hstack_adjoint(g, arrays):

@@ -248,9 +248,15 @@ def to_float(y, x):
     d[y] = cast_adjoint(d[x], y, y)
 
 
-@tangent(np.array, np.asarray, np.asanyarray, np.ascontiguousarray, np.copy)
+@tangent(np.asarray, np.asanyarray, np.ascontiguousarray)
 def array(y, x, dtype=None, *args, **kwargs):
     d[y] = cast_adjoint(np.asarray(d[x]), y, y)
+
+
+@tangent(np.array, np.copy)
+def array_copy(y, x, dtype=None, *args, **kwargs):
+    # y is a copy (x.copy() too): so is its tangent, which may be changed in place
+    d[y] = cast_adjoint(np.array(d[x]), y, y)
 
 
 @tangent("method.astype")

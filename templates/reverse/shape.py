@@ -3,7 +3,7 @@ import numpy as np
 
 from s2s.runtime import (diag_adjoint, diagonal_adjoint, hstack_adjoint, inverse_axes, pad_adjoint,
                          repeat_adjoint, split_adjoint, take_adjoint, tile_adjoint, trace_adjoint,
-                         unbroadcast, unindex, vstack_adjoint)
+                         unbroadcast, unindex, unstack, vstack_adjoint)
 from s2s.template import adjoint, d
 
 
@@ -76,8 +76,8 @@ def concatenate(y, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
 
 @adjoint(np.stack)
 def stack(y, arrays, axis=0, out=None, dtype=None, casting="same_kind"):
-    # The rows of the moved adjoint are the items' adjoints.
-    d[arrays] = np.moveaxis(d[y], axis, 0)
+    # The rows of the moved adjoint are the items' adjoints (a list for a list).
+    d[arrays] = unstack(d[y], arrays, axis)
 
 
 @adjoint(np.hstack)

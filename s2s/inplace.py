@@ -1,0 +1,204 @@
+"""In-place changes of arrays, lists and dicts (x[i] = v, xs.append(v), ...):
+what both transformers need to know about them.
+
+The reverse sweep undoes every in-place change it has to (the overwritten
+slice is pushed before `x[i] = v` and written back after that statement's
+adjoint; `xs.append(v)` is undone by `xs.pop()`), so that when the adjoint of
+a statement runs, every array, list and dict holds what it held right after
+that statement ran: the same rule as for rebound names, applied to contents.
+Because the undo writes into the very objects the primal sweep changed, names
+that share an object (y = x, a list holding an array) see the restored
+contents too.
+
+What is supported, and checked here:
+  - assigning into arrays, lists and dicts the function owns; a parameter
+    assigned into (or appended to) is copied on entry, so the caller's value
+    is never changed;
+  - assigning into a name that shares its array with another user variable
+    (`y = x; y[0] = 1`, or a view `row = H[t]; row[0] = 1`) is refused: the
+    write would change x too, which name-level differentiation cannot follow.
+    Write `y = x.copy()`.
+Still not followed (documented in the README): reading a view taken before
+its base is written in place (`r = H[0]; H[0] = v; use(r)`) sees the old
+derivative routing.
+"""
+import gast
+
+from .errors import UnsupportedError
+from .activity import statements
+from .normalize import is_setitem, mutated_names, origin_of
+
+# Methods whose result may share memory with (or be an item of) the receiver.
+SHARING_METHODS = {"reshape", "ravel", "transpose", "view", "squeeze", "swapaxes"}
+# Methods whose result is an item (or items) of the receiver.
+ITEM_METHODS = {"pop", "get", "items", "values", "keys"}
+LIST_METHODS = {"append", "extend", "pop", "insert"}
+
+
+def _sharing_functions():
+    import numpy as np
+    return {np.asarray, np.asanyarray, np.reshape, np.transpose, np.ravel, np.squeeze,
+            np.expand_dims, np.swapaxes, np.moveaxis, np.atleast_1d, np.atleast_2d,
+            np.atleast_3d, np.broadcast_to, np.diagonal, np.real, np.imag}
+
+
+def _names(expr):
+    return [n.id for n in gast.walk(expr) if isinstance(n, gast.Name)]
+
+
+class InPlace:
+    """body: a normalised function body; params: its parameter names."""
+
+    def __init__(self, body, params, resolver, location, generated_names):
+        self.body = body
+        self.params = list(params)
+        self.resolver = resolver
+        self.location = location
+        self.generated = set(generated_names)
+        self.mutated = mutated_names(body)
+        self.setitem_targets = {s.targets[0].value.id for s in statements(body)
+                                if is_setitem(s)}
+        self.list_vars, self.dict_vars = set(), set()
+        for s in statements(body):
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                if isinstance(s.value, gast.List):
+                    self.list_vars.add(s.targets[0].id)
+                elif isinstance(s.value, gast.Dict):
+                    self.dict_vars.add(s.targets[0].id)
+            call = s.value if isinstance(s, (gast.Expr, gast.Assign)) else None
+            if (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+                    and call.func.attr in LIST_METHODS and isinstance(call.func.value, gast.Name)):
+                self.list_vars.add(call.func.value.id)
+        for s in statements(body):  # x["key"] = v: x is a dict
+            if is_setitem(s) and isinstance(s.targets[0].slice, gast.Constant) \
+                    and isinstance(s.targets[0].slice.value, str):
+                self.dict_vars.add(s.targets[0].value.id)
+        self._parent = {}
+        self._containers = {}  # name -> names of lists, tuples, dicts that may hold it
+        self._union_sharing()
+        self._check_shared_targets()
+        self.param_copies = [p for p in self.params
+                             if any(self.find(m) == self.find(p) for m in self.mutated)]
+
+    # ---- which names may share an object ------------------------------------
+    def find(self, v):
+        while self._parent.get(v, v) != v:
+            v = self._parent[v]
+        return v
+
+    def union(self, a, b):
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self._parent[max(ra, rb)] = min(ra, rb)
+
+    def same(self, v):
+        """Names that may hold (part of) the same object as v, v included."""
+        root = self.find(v)
+        members = {v}
+        for other in list(self._parent) + [root]:
+            if self.find(other) == root:
+                members.add(other)
+        return members
+
+    def sharing(self, v):
+        """Names whose value changes when v's object is changed in place: the
+        same object, and the lists, tuples and dicts that may hold it."""
+        affected, todo = set(), [v]
+        while todo:
+            for member in self.same(todo.pop()):
+                if member not in affected:
+                    affected.add(member)
+                    todo.extend(self._containers.get(member, ()))
+        return affected
+
+    def contains(self, container, item):
+        self._containers.setdefault(item, set()).add(container)
+
+    def shares_with(self, stmt):
+        """For an assignment, the operand names whose object the target may
+        share (a copy `y = x`, a view, an item of a container, ...)."""
+        value = stmt.value
+        if isinstance(value, (gast.Name, gast.Subscript)):
+            return [n for n in _names(value.value if isinstance(value, gast.Subscript)
+                                      else value)]
+        if isinstance(value, gast.Attribute):
+            return _names(value.value)
+        if isinstance(value, gast.Call):
+            func = value.func
+            if isinstance(func, gast.Attribute) and not self.resolver.is_static(func):
+                # a method of a local value
+                return _names(func.value) if func.attr in SHARING_METHODS else []
+            prim = self.resolver(value)
+            if prim.kind == "user":
+                return prim.operand_names()
+            try:
+                sharing = prim.function in _sharing_functions()
+            except TypeError:  # unhashable callee
+                sharing = False
+            if sharing and prim.args:
+                return _names(prim.args[0])
+        return []
+
+    def _union_sharing(self):
+        for s in statements(self.body):
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                target = s.targets[0].id
+                if isinstance(s.value, (gast.List, gast.Tuple, gast.Dict)):
+                    for item in _names(s.value):  # a new container holding the items
+                        self.contains(target, item)
+                    continue
+                call = s.value
+                if (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+                        and call.func.attr in ITEM_METHODS and isinstance(call.func.value, gast.Name)
+                        and not self.resolver.is_static(call.func)):
+                    self.contains(call.func.value.id, target)
+                    continue
+                for other in self.shares_with(s):
+                    self.union(target, other)
+            elif is_setitem(s) and self.is_container(s):
+                for item in _names(s.value):  # the list or dict holds v itself
+                    self.contains(s.targets[0].value.id, item)
+            elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
+                func = s.value.func
+                if (isinstance(func, gast.Attribute) and func.attr in LIST_METHODS
+                        and isinstance(func.value, gast.Name)):
+                    for arg in s.value.args:
+                        for item in _names(arg):
+                            self.contains(func.value.id, item)
+
+    # ---- kinds of subscript assignment ----------------------------------------
+    def is_dict_item(self, stmt):
+        """x["key"] = v, or x[k] = v on a dict literal's name."""
+        index = stmt.targets[0].slice
+        return (isinstance(index, gast.Constant) and isinstance(index.value, str)) or \
+            stmt.targets[0].value.id in self.dict_vars
+
+    def is_list_item(self, stmt):
+        return stmt.targets[0].value.id in self.list_vars
+
+    def is_container(self, stmt):
+        return self.is_dict_item(stmt) or self.is_list_item(stmt)
+
+    # ---- refused --------------------------------------------------------------
+    def _check_shared_targets(self):
+        """Assigning into y where y = x (or a view of x) for a user variable x."""
+        for s in statements(self.body):
+            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+                continue
+            y = s.targets[0].id
+            if y not in self.setitem_targets:
+                continue
+            value = s.value
+            if isinstance(value, (gast.List, gast.Tuple, gast.Dict)):
+                continue  # a new container holding x: assigning into it replaces items
+            shared = [x for x in self.shares_with(s)
+                      if x != y and x not in self.generated]
+            if shared:
+                x = shared[0]
+                how = "another name for" if isinstance(value, gast.Name) else "part of"
+                raise self.location.error(
+                    UnsupportedError,
+                    f"s2s does not support assigning into {y}, which is {how} {x}'s array "
+                    f"(the assignment into {y} would change {x} too); make {y} a copy "
+                    f"where it is assigned: {y} = {x}.copy() or {y} = {x}[...].copy()",
+                    lineno=origin_of(s) or getattr(s, "lineno", None))
