@@ -61,7 +61,10 @@ class InPlace:
         self.list_vars, self.dict_vars = set(), set()
         for s in statements(body):
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
-                if isinstance(s.value, gast.List):
+                if isinstance(s.value, gast.List) or (  # [], [a, b], [0.0] * n
+                        isinstance(s.value, gast.BinOp) and any(
+                            isinstance(side, gast.Name) and side.id in self.list_vars
+                            for side in (s.value.left, s.value.right))):
                     self.list_vars.add(s.targets[0].id)
                 elif isinstance(s.value, gast.Dict):
                     self.dict_vars.add(s.targets[0].id)

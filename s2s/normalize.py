@@ -98,6 +98,9 @@ class Normalizer:
         self.list_names = {t.id for a in gast.walk(fn) if isinstance(a, gast.Assign)
                            and isinstance(a.value, (gast.List, gast.ListComp))
                            for t in a.targets if isinstance(t, gast.Name)}
+        self.list_names |= {t.id for a in gast.walk(fn) if isinstance(a, gast.Assign)
+                            and self.is_list_concatenation(a.value)
+                            for t in a.targets if isinstance(t, gast.Name)}
         self.origin = None
 
     # ---- errors ---------------------------------------------------------
@@ -184,6 +187,9 @@ class Normalizer:
     def check_expressions(self, stmt):
         for node in gast.walk(stmt):
             kind = type(node)
+            if kind is gast.Starred and isinstance(node.ctx, gast.Store):
+                raise self.unsupported("starred unpacking (a, *rest = ...)", stmt,
+                                       "index the value instead: a = t[0]; rest = t[1:]")
             if kind in UNSUPPORTED_EXPRESSIONS:
                 raise self.unsupported(UNSUPPORTED_EXPRESSIONS[kind], stmt)
             if isinstance(node, gast.keyword) and node.arg is None:
@@ -343,6 +349,15 @@ class Normalizer:
         self.statement(inner, out)
         return result
 
+    def is_list_concatenation(self, expr):
+        """xs + ys where one side is a list display, a comprehension or a local
+        assigned one (a new list: it is built with appends)."""
+        if not (isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Add)):
+            return False
+        return any(isinstance(side, (gast.List, gast.ListComp)) or
+                   (isinstance(side, gast.Name) and side.id in getattr(self, "list_names", ()))
+                   for side in (expr.left, expr.right))
+
     def is_local_name(self, expr):
         return isinstance(expr, gast.Name) and expr.id in self.locals
 
@@ -483,6 +498,15 @@ class Normalizer:
         """expr as one operation on atoms."""
         if self.is_atom(expr) or self.is_inactive_whole(expr):
             return expr
+        if self.is_list_concatenation(expr):
+            # xs + [h] -> t = []; t.append(...) for each item of xs, then h
+            joined = self.namer.fresh("t")
+            left, right = (side if isinstance(side, gast.List) else self.atom(side, out)
+                           for side in (expr.left, expr.right))
+            self.emit(out, assign(joined, gast.List(elts=[], ctx=gast.Load())))
+            self.extend(joined, left, out)
+            self.extend(joined, right, out)
+            return name(joined)
         if isinstance(expr, gast.BinOp):
             return gast.BinOp(left=self.atom(expr.left, out), op=expr.op,
                               right=self.atom(expr.right, out))

@@ -207,11 +207,13 @@ class ReverseBuilder(InPlaceReverse):
         needed_contents: those read for more than their shape (an in-place
         change keeps shapes, so only these make it undo, see _undo)."""
         needed, contents = set(), set()
+        self.content_reads_at = []  # (statement, what its adjoint reads for more than shape)
         for stmt in statements(self.body):
             if self._mutation(stmt) is not None:
                 content_reads, shape_reads = self._inplace_reads(stmt)
                 needed |= content_reads | shape_reads
                 contents |= content_reads
+                self.content_reads_at.append((stmt, content_reads))
             if is_setitem(stmt):
                 continue
             reads = set()
@@ -219,6 +221,7 @@ class ReverseBuilder(InPlaceReverse):
                 reads = self._primal_reads(stmt)
                 needed |= reads
                 contents |= reads - self._shape_only_reads(stmt)
+                self.content_reads_at.append((stmt, reads - self._shape_only_reads(stmt)))
                 continue
             elif isinstance(stmt, gast.If) and self._has_reverse(stmt):
                 reads = {n.id for n in gast.walk(stmt.test) if isinstance(n, gast.Name)}
@@ -229,6 +232,7 @@ class ReverseBuilder(InPlaceReverse):
                 reads.add(stmt.target.id)
             needed |= reads
             contents |= reads
+            self.content_reads_at.append((stmt, reads))
         self.needed_contents = contents
         return needed
 

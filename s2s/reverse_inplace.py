@@ -128,12 +128,39 @@ class InPlaceReverse:
         return None
 
     def _undo(self, stmt):
-        """Must the adjoint sweep undo this in-place change? Yes when an
-        adjoint reads (an object shared with) the changed value."""
+        """Must the adjoint sweep undo this in-place change? Yes when the
+        adjoint of a statement that runs before it in the primal sweep (or in
+        the same loop) reads the contents of (an object shared with) the
+        changed value: that adjoint runs after this one."""
         mutation = self._mutation(stmt)
         if mutation is None:
             return False
-        return bool(self.inplace.sharing(mutation[1]) & getattr(self, "needed_contents", set()))
+        sharing = self.inplace.sharing(mutation[1])
+        if not sharing & getattr(self, "needed_contents", set()):
+            return False
+        position, loops = self._place(stmt)
+        for reader, reads in getattr(self, "content_reads_at", ()):
+            if reader is stmt or not reads & sharing:
+                continue
+            reader_position, reader_loops = self._place(reader)
+            if reader_position < position or set(loops) & set(reader_loops):
+                return True
+        return False
+
+    def _place(self, stmt):
+        """(textual position, ids of the enclosing loops) of a statement."""
+        places = getattr(self, "_places", None)
+        if places is None:
+            places = self._places = {}
+
+            def visit(body, loops):
+                for s in body:
+                    places[id(s)] = (len(places), loops)
+                    inner = loops + (id(s),) if isinstance(s, (gast.For, gast.While)) else loops
+                    for field in ("body", "orelse"):
+                        visit(getattr(s, field, []) or [], inner)
+            visit(self.body, ())
+        return places[id(stmt)]
 
     def _inplace_reads(self, stmt):
         """Primal values the adjoint part of an in-place statement reads:

@@ -135,6 +135,8 @@ def zeros_like_adjoint(x):
         return TupleAdjoint(zeros_like_adjoint(v) for v in x)
     if isinstance(x, dict):
         return DictAdjoint({k: zeros_like_adjoint(v) for k, v in x.items()}, zero_keys=x)
+    if x is None:  # a placeholder item ([None] * n): nothing to differentiate
+        return 0.0
     if isinstance(x, (float, np.floating)):
         return type(x)(0.0)
     return np.zeros_like(x)

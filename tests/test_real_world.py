@@ -157,6 +157,14 @@ def buffer_in_loop(x):
     return np.sum(H ** 2) + np.sum(H[1:] * H[:-1])
 
 
+def recurrent_buffer(x):
+    H = np.zeros((4, 3))
+    H[0] = x[:3]
+    for t in range(1, 4):
+        H[t] = np.tanh(H[t - 1] * x[t])   # reads the row written one iteration before
+    return np.sum(H ** 2)
+
+
 def rows_overwritten_in_loop(x):
     y = np.zeros((2, 4))
     for i in range(3):
@@ -174,8 +182,8 @@ def nested_loops(x):
 
 
 ARRAY_CASES = [set_int, set_2d, set_slice, set_mask, set_index_array, set_broadcast, aug_set,
-               set_overwrites_needed, set_parameter, buffer_in_loop, rows_overwritten_in_loop,
-               nested_loops]
+               set_overwrites_needed, set_parameter, buffer_in_loop, recurrent_buffer,
+               rows_overwritten_in_loop, nested_loops]
 
 
 @pytest.mark.parametrize("f", ARRAY_CASES, ids=lambda f: f.__name__)
@@ -201,13 +209,18 @@ def test_parameter_assigned_into_is_copied():
 
 
 def test_overwritten_slice_is_saved_and_restored():
-    text = s2s.source(s2s.grad(buffer_in_loop))
+    # H[t - 1] is read (by the adjoint of the product) before H[t] is written
+    text = s2s.source(s2s.grad(recurrent_buffer))
     assert "H_stack.append(H[t].copy())" in text   # only the slice is saved
     assert "H[t] = H_stack.pop()" in text
     assert "H_bar[t] = 0.0" in text                 # the overwritten part has no adjoint
 
 
-def test_unneeded_slice_is_not_saved():
+def test_slices_read_only_after_the_writes_are_not_saved():
+    # buffer_in_loop reads H after the loop only (and H[t, 0] for its shape)
+    text = s2s.source(s2s.grad(buffer_in_loop))
+    assert "H_stack" not in text and "H_bar[t] = 0.0" in text
+
     def fill(x):
         H = np.zeros((3, 4))
         for t in range(3):
@@ -260,7 +273,13 @@ def nested_target(x):
     return np.sum(m)
 
 
+def starred_unpack(x):
+    a, *rest = np.split(x, 4)
+    return np.sum(a)
+
+
 @pytest.mark.parametrize("f, words", [
+    (starred_unpack, "starred"),
     (alias_then_assign, "another name for x"),
     (view_then_assign, "part of m"),
     (nested_target, "nested subscript"),
@@ -320,7 +339,27 @@ def stack_machine(seq, w):
     return total
 
 
-LIST_CASES = [rnn_list, list_reads, list_methods, stack_machine]
+def list_concatenation(seq, w):
+    hs = []
+    h = np.zeros(2)
+    for t in range(3):
+        h = np.tanh(w @ h + seq[t])
+        hs = hs + [h]            # a new list each time
+    ys = [h * 2.0] + hs
+    return np.sum(np.stack(ys) ** 2)
+
+
+def placeholders(seq, w):
+    hs = [None] * 3
+    h = np.zeros(2)
+    for t in range(3):
+        h = np.tanh(w @ h + seq[t])
+        hs[t] = h
+    return np.sum(np.stack(hs) ** 2) + np.sum(hs[0] * hs[2])
+
+
+LIST_CASES = [rnn_list, list_reads, list_methods, stack_machine, list_concatenation,
+              placeholders]
 
 
 @pytest.mark.parametrize("f", LIST_CASES, ids=lambda f: f.__name__)
