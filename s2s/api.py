@@ -33,9 +33,23 @@ class DerivativeSpec:
         return self._derivative
 
 
+def _python_function(fn):
+    """The Python function to differentiate, or an S2SError saying why not."""
+    target = pipeline.underlying_function(fn)
+    if not inspect.isfunction(inspect.unwrap(target)):
+        from .errors import S2SError, UnsupportedError
+        if inspect.ismethod(target):
+            raise UnsupportedError(
+                f"{target!r} is a bound method; differentiate a plain function and pass "
+                "the instance's arrays as arguments")
+        raise S2SError(f"s2s differentiates Python functions with source; {target!r} is a "
+                       f"{type(target).__name__} (differentiate a function that calls it)")
+    return target
+
+
 def _wrt_names(fn, wrt):
     """wrt (a position, a name, or a tuple of them) -> (names, is_tuple)."""
-    target = pipeline.underlying_function(fn)
+    target = _python_function(fn)
     params = list(inspect.signature(target).parameters)
     many = isinstance(wrt, (tuple, list))
     items = list(wrt) if many else [wrt]
@@ -250,14 +264,25 @@ def gradients(f, wrt, *, stop_gradients=(), unconnected_gradients="none"):
     seeded = DerivativeSpec(f, ("gradients", wrt_names, stop_names, unconnected, "seeded"),
                             ReverseConfig(wrt_names, mode="vjp", seed="cotangent", **common))
 
+    params_of_wrt = [params.index(w) if w in params else None for w in wrt_names]
+    absent = None if unconnected == "none" else "zero"
+
+    def constants_are_unconnected(args, grads):
+        """TF does not differentiate integer tensors: an integer or boolean
+        argument gets None (or zeros)."""
+        for k, position in enumerate(params_of_wrt):
+            if position is not None and position < len(args) and _is_integral(args[position]):
+                grads[k] = None if absent is None else np.zeros_like(args[position])
+        return grads
+
     def gradients_of(*args, grad_ys=None):
         if grad_ys is None:
-            return list(ones.derivative().function(*args))
+            return constants_are_unconnected(args, list(ones.derivative().function(*args)))
         made = seeded.derivative()
         many = made.config.returns_tuple
         if not isinstance(grad_ys, (list, tuple)) and not isinstance(grad_ys, np.ndarray):
             raise ValueError("grad_ys must be a list with one cotangent per y")
-        grad_ys = list(grad_ys)
+        grad_ys = [np.asarray(g) if isinstance(g, (list, tuple)) else g for g in grad_ys]
         try:
             value, grads = made.function(*args, tuple(grad_ys) if many else _single(grad_ys))
         except (ValueError, IndexError) as exc:
@@ -265,11 +290,18 @@ def gradients(f, wrt, *, stop_gradients=(), unconnected_gradients="none"):
             _check_grad_ys(value, grad_ys, many)
             raise ValueError(f"grad_ys do not fit the ys: {exc}") from exc
         _check_grad_ys(value, grad_ys, many)
-        return list(grads)
+        return constants_are_unconnected(args, list(grads))
 
     gradients_of.__name__ = f"gradients_{target.__name__}"
     gradients_of.__s2s__ = ones
     return gradients_of
+
+
+def _is_integral(value):
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if kind is not None:
+        return kind in "iub"
+    return isinstance(value, (int, bool, np.integer))
 
 
 def _single(grad_ys):

@@ -72,8 +72,8 @@ class Desugarer:
         """loop: (broke flag, skip flag) of the innermost loop, or None."""
         out = []
         for index, stmt in enumerate(stmts):
+            flags = self.flags_set_by(stmt, loop)  # before statement() rewrites it
             out.extend(self.statement(stmt, loop))
-            flags = self.flags_set_by(stmt, loop)
             rest = stmts[index + 1:]
             if flags and rest:
                 guarded = self.block(rest, loop)

@@ -10,7 +10,7 @@ import gast
 from . import template as templates
 from .activity import Activity
 from .errors import NoGradientError
-from .instantiate import Contribution, _ZERO_MARK, instantiate
+from .instantiate import Contribution, _ZERO_MARK, instantiate, materialize_zeros
 from .forward_inplace import InPlaceForward
 from .inplace import InPlace
 from .names import assign, copy_tree, name, store
@@ -140,12 +140,12 @@ class ForwardBuilder(InPlaceForward):
         out.append(stmt)
         for item in instantiate(tmpl, bindings, derivative_names, self.namer, self.namespace):
             if isinstance(item, Contribution):
-                expr = self.simplify_tangent(item.expr, target)
+                expr = materialize_zeros(self.simplify_tangent(item.expr, target))
                 if item.var == self.tangent(target):
                     expr = self.owned_tangent(target, expr)
                 out.append(_with_origin(assign(item.var, expr), origin))
             else:
-                out.append(_with_origin(item, origin))
+                out.append(_with_origin(materialize_zeros(item), origin))
 
     def mutation(self, stmt, out):
         """xs.append(v) on an active list also appends v's tangent."""
@@ -303,7 +303,7 @@ def _linear_arguments():
     import numpy as np
 
     from . import runtime
-    return {
+    table = {
         np.sum: (0,), np.mean: (0,), np.reshape: (0,), np.transpose: (0,),
         np.matmul: (0, 1), np.dot: (0, 1), np.broadcast_to: (0,),
         runtime.unbroadcast: (0,), runtime.unreduce: (0,), runtime.unindex: (0,),
@@ -311,6 +311,13 @@ def _linear_arguments():
         runtime.matmul_adjoint_a: (0, 2), runtime.matmul_adjoint_b: (0, 1),
         runtime.dot_adjoint_a: (0, 2), runtime.dot_adjoint_b: (0, 1),
     }
+    # bilinear helpers of the linear-algebra templates (adjoint, other operand)
+    for helper, positions in (("tensordot_adjoint_a", (0, 2)), ("tensordot_adjoint_b", (0, 1)),
+                              ("inner_adjoint_a", (0, 2)), ("inner_adjoint_b", (0, 1)),
+                              ("kron_adjoint_a", (0, 2)), ("kron_adjoint_b", (0, 1))):
+        if hasattr(runtime, helper):
+            table[getattr(runtime, helper)] = positions
+    return table
 
 
 class _LazyLinear(dict):

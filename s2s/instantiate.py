@@ -75,6 +75,19 @@ class _ZERO_MARK(gast.Constant):
         super().__init__(value=0.0, kind=None)
 
 
+def materialize_zeros(node):
+    """Zero markers left after simplification become the constant 0.0."""
+    if isinstance(node, _ZERO_MARK):
+        return gast.Constant(value=0.0, kind=None)
+    for field, value in gast.iter_fields(node):
+        if isinstance(value, list):
+            setattr(node, field, [materialize_zeros(v) if isinstance(v, gast.AST) else v
+                                  for v in value])
+        elif isinstance(value, gast.AST):
+            setattr(node, field, materialize_zeros(value))
+    return node
+
+
 def _drop_unused_temporaries(items):
     changed = True
     while changed:

@@ -20,6 +20,7 @@ import numpy as np
 from . import runtime
 from .names import name
 
+COPY_WINDOW = 8  # statements after a copy in which its reads are looked for
 SCALAR = "scalar"  # 0-d: constants, full reductions; broadcasts to anything
 
 ELEMENTWISE_UNARY = {np.sin, np.cos, np.tan, np.exp, np.log, np.log1p, np.expm1, np.sqrt,
@@ -245,13 +246,22 @@ def _reads(node):
             and isinstance(n.ctx, gast.Load)]
 
 
+def _own_reads(stmt):
+    """Names a statement reads itself (a compound statement: its header)."""
+    if isinstance(stmt, gast.If) or isinstance(stmt, gast.While):
+        return _reads(stmt.test)
+    if isinstance(stmt, gast.For):
+        return _reads(stmt.iter)
+    return _reads(stmt)
+
+
 def _propagate_copies(body, counts, params):
     """`a = b; ...uses of a...` -> uses of b, within one block, when a is
     assigned once, b is not reassigned before the last use, and a is not
     used outside this block."""
     uses = {}
     for stmt in _walk_statements(body):
-        for n in _reads(stmt):
+        for n in _own_reads(stmt):
             uses[n] = uses.get(n, 0) + 1
 
     def block(stmts):
@@ -268,7 +278,9 @@ def _propagate_copies(body, counts, params):
                     and isinstance(stmt.value, gast.Name)):
                 a, b = stmt.targets[0].id, stmt.value.id
                 if counts.get(a) == 1 and a not in params and a != b:
-                    rest = stmts[index + 1:]
+                    # Look a few statements ahead only: copies of adjoints are
+                    # read right away, and a bounded window keeps this linear.
+                    rest = stmts[index + 1:index + 1 + COPY_WINDOW]
                     local_uses = sum(_reads(s).count(a) for s in rest)
                     if local_uses == uses.get(a, 0) and _safe_to_forward(rest, a, b):
                         for s in rest:
@@ -308,7 +320,7 @@ def _remove_dead(fn, resolve):
     while True:
         reads = {}
         for stmt in _walk_statements(fn.body):
-            for n in _reads(stmt):
+            for n in _own_reads(stmt):
                 reads[n] = reads.get(n, 0) + 1
         removed = False
 

@@ -25,8 +25,14 @@ class Derivative:
     def __init__(self, function, source, origin, config):
         self.function = function
         self.source = source
-        self.origin = origin
+        # weakly: the cache is keyed weakly on the user function, and a strong
+        # reference from its own value would keep it alive forever
+        self._origin = weakref.ref(origin)
         self.config = config
+
+    @property
+    def origin(self):
+        return self._origin()
 
 
 _cache = weakref.WeakKeyDictionary()  # user function -> {config key: Derivative}
@@ -125,11 +131,11 @@ def _check_wrt_locals(prepared, names):
                 visit(getattr(stmt, field, []) or [], nested)
     visit(prepared.normalized.body, False)
     for v in names:
+        if v not in prepared.locals:
+            raise ValueError(f"{v!r}: {prepared.parsed.name} has no parameter or local "
+                             f"variable of that name (parameters: {', '.join(sorted(params))})")
         if v in params:
-            if counts.get(v):
-                raise ValueError(f"{v!r} is a parameter that {prepared.parsed.name} "
-                                 "reassigns; it has more than one value to differentiate")
-            continue
+            continue  # a parameter's value is the one passed in
         if v in in_loop:
             raise ValueError(f"the local variable {v!r} is assigned inside a loop: it has "
                              "one value per iteration, so a gradient w.r.t. it is ambiguous")

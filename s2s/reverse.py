@@ -25,7 +25,7 @@ import gast
 from . import template as templates
 from .activity import Activity, statements
 from .errors import NoGradientError, S2SError, UnsupportedError
-from .instantiate import Contribution, instantiate
+from .instantiate import Contribution, instantiate, materialize_zeros
 from .inplace import InPlace
 from .names import assign, copy_tree, name, store
 from .normalize import is_setitem, origin_of
@@ -95,12 +95,17 @@ class ReverseBuilder(InPlaceReverse):
         # Lists (stacks of a generated gradient, or the user's own): their
         # adjoint is a list aligned with their contents.
         self.list_vars = {s.targets[0].id for s in statements(self.body)
-                          if isinstance(s, gast.Assign) and isinstance(s.value, gast.List)}
+                          if isinstance(s, gast.Assign)
+                          and isinstance(s.value, (gast.List, gast.Tuple))}
+        # Temporaries of the normaliser: each is assigned before it is read
+        # in the same iteration, so no adjoint of theirs crosses iterations.
+        self.temporaries = set(namer.generated)
         # values changed in place (x[i] = v, xs.append(v)): see inplace.py
         self.inplace = InPlace(self.body, self.params, resolver, self.location, namer.generated)
         self.list_vars |= self.inplace.list_vars
         self.undo_stacks = set()  # names whose in-place changes are pushed on a stack
         self.captured = {}  # wrt local -> name holding its total adjoint
+        self.zeroed = set()  # variables whose adjoint gets an explicit zero
         self.adjoint_names = {}
         self._analyse_assignments()
         self.saved = set()
@@ -125,11 +130,11 @@ class ReverseBuilder(InPlaceReverse):
         if self.config.output is None:
             return self.outputs
         if not isinstance(self.ret.value, gast.Tuple):
-            if self.config.output != 0:
+            if self.config.output not in (0, -1):
                 raise ValueError(f"output={self.config.output} but {self.parsed.name} "
                                  "returns a single value")
             return self.outputs
-        if not 0 <= self.config.output < len(self.outputs):
+        if not -len(self.outputs) <= self.config.output < len(self.outputs):
             raise ValueError(f"output={self.config.output} is out of range: "
                              f"{self.parsed.name} returns {len(self.outputs)} values")
         return [self.outputs[self.config.output]]
@@ -292,12 +297,13 @@ class ReverseBuilder(InPlaceReverse):
         callee = prim.label or "this operation"
         hint = ""
         if prim.function is not None:
-            module = getattr(prim.function, "__module__", None) or "its module"
-            qual = getattr(prim.function, "__qualname__", callee)
-            hint = (f"; register one with\n    @s2s.adjoint({module}.{qual})\n"
-                    f"    def _(result, *args):\n        d[args[0]] = ...")
+            hint = "; register one with\n" + adjoint_hint(callee, prim.function)
         elif isinstance(prim.key, str) and prim.key.startswith("method."):
             hint = f"; write it with a NumPy function instead of the method {callee}"
+        else:
+            callee = f"a call of {callee}, a function value made inside the function"
+            hint = ("; bind the callable to a module-level name and register a rule for it "
+                    "with @s2s.adjoint(name)")
         return self.location.error(
             NoGradientError, f"no derivative for {callee}: it has no template and no "
             f"Python source{hint}", lineno=origin_of(stmt) or getattr(stmt, "lineno", None))
@@ -354,6 +360,7 @@ class ReverseBuilder(InPlaceReverse):
         out.append(_with_origin(assign(adjoint, expr), origin))
 
     def zero(self, var, origin):
+        self.zeroed.add(var)
         zeros = name(self.namespace.bind("zeros_like_adjoint", _runtime().zeros_like_adjoint))
         return _with_origin(assign(self.adjoint(var), _call(zeros, [name(var)])), origin)
 
@@ -476,9 +483,10 @@ class ReverseBuilder(InPlaceReverse):
         origin = origin_of(stmt)
         for item in instantiate(tmpl, bindings, derivative_names, self.namer, self.namespace):
             if isinstance(item, Contribution):
-                self.contribute(active_params[item.var], item.expr, bound, out, origin)
+                self.contribute(active_params[item.var], materialize_zeros(item.expr), bound,
+                                out, origin)
             else:
-                out.append(_with_origin(item, origin))
+                out.append(_with_origin(materialize_zeros(item), origin))
 
     def adjoint_user_call(self, stmt, prim, bound, out):
         """y = g(a, b): the adjoints come from g's own generated pullback."""
@@ -513,6 +521,8 @@ class ReverseBuilder(InPlaceReverse):
         body = self.adjoint_block(stmt.body, bound_body)
         orelse = self.adjoint_block(stmt.orelse, bound_else)
         merged = bound_body | bound_else
+        # (a variable this path never assigned is bound to None in the
+        # prologue; its zero is then 0.0, and nothing on this path reads it)
         body += [self.zero(v, origin) for v in sorted(merged - bound_body)]
         orelse += [self.zero(v, origin) for v in sorted(merged - bound_else)]
         bound.clear()
@@ -573,7 +583,9 @@ class ReverseBuilder(InPlaceReverse):
                 contributed.add(appended[0])
                 if isinstance(appended[1], gast.Name) and self.activity.is_active(appended[1].id):
                     contributed.add(appended[1].id)
-        local = _iteration_locals(stmt)
+        assigned_inside = {s.targets[0].id for s in statements(stmt.body)
+                           if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)}
+        local = _iteration_locals(stmt) | (self.temporaries & assigned_inside)
         return {v for v in contributed if v not in bound and v not in local}
 
     # ---- the whole function -----------------------------------------------
@@ -585,12 +597,6 @@ class ReverseBuilder(InPlaceReverse):
         for v in sorted(self.saved | self.undo_stacks):
             prologue.append(_with_origin(assign(self.stack(v), gast.List(elts=[], ctx=gast.Load())),
                                          None))
-        for v in sorted(self.saved):
-            first, top_level = self.first_assignment.get(v, (None, False))
-            if v not in self.params and not top_level:
-                # first assigned inside a loop or branch: bind it so the first push works
-                prologue.append(_with_origin(assign(v, gast.Constant(value=None, kind=None)),
-                                             None))
         value_name = None
         if cfg.mode in ("value_and_grad", "vjp"):
             value_name = self.namer.fresh("value", numbered=False)
@@ -618,6 +624,15 @@ class ReverseBuilder(InPlaceReverse):
                                       ctx=gast.Load())
             self.contribute(atom.id, seed, bound, seeds, origin)
         adjoint = self.adjoint_block(self.body, bound)
+        # Variables first assigned inside a loop or branch may be unbound
+        # where a push or an explicit zero reads them: bind them to None.
+        for v in sorted(self.saved | self.zeroed):
+            first, top_level = self.first_assignment.get(v, (None, False))
+            if v not in self.params and not top_level and v in self.first_assignment:
+                # first assigned inside a loop or branch: bind it so the first push works
+                prologue.append(_with_origin(assign(v, gast.Constant(value=None, kind=None)),
+                                             None))
+
         results = []
         for w in cfg.wrt:
             if w in self.captured:
@@ -652,6 +667,20 @@ class ReverseBuilder(InPlaceReverse):
         fname = self.namer.fresh(f"{cfg.name_prefix}_{self.parsed.name}", numbered=False)
         return gast.FunctionDef(name=fname, args=args, body=body, decorator_list=[],
                                 returns=None, type_comment=None, type_params=[])
+
+
+def adjoint_hint(label, function):
+    """The decorator a user would write for a callable without a rule, in
+    the names their own code uses."""
+    import inspect
+    try:
+        params = [p for p in inspect.signature(function).parameters
+                  if p not in ("self", "args", "kwargs")][:3]
+    except (TypeError, ValueError):
+        params = []
+    params = params or ["x"]
+    body = "\n".join(f"        d[{p}] = d[result] * ..." for p in params[:1])
+    return (f"    @s2s.adjoint({label})\n    def _(result, {', '.join(params)}):\n{body}")
 
 
 def _iteration_locals(loop):

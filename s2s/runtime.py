@@ -873,3 +873,14 @@ def insert_popped(sequence, index, value):
     if index < 0:
         index += len(sequence) + 1
     sequence.insert(index, value)
+
+
+def power_slope(x, y):
+    """d(x ** y)/dx = y * x ** (y - 1), exactly 0 where y == 0 (x ** 0 is
+    constant, also at x == 0 where x ** -1 would be infinite)."""
+    if np.ndim(y) == 0:
+        if y == 0:
+            return np.zeros_like(np.asarray(x, dtype=np.result_type(x, 0.0)))[()]
+        return y * x ** (y - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(y == 0, 0.0, y * np.asarray(x, dtype=np.result_type(x, 0.0)) ** (y - 1))

@@ -68,14 +68,9 @@ test_construction = R.test_construction
 test_vdot_outer_inner_kron_vectors = R.test_vdot_outer_inner_kron_vectors
 test_products = R.test_products
 test_tensordot = R.test_tensordot
-# The einsum tangent passes its (up to 4) operand tangents to a helper; the
-# engine prints the zero tangent of a constant (or absent) operand there as
-# nothing instead of 0.0 (a SyntaxError): see the report of issue 6.
-_engine_zero_in_call = pytest.mark.xfail(
-    reason="engine: a zero tangent inside a call's arguments is emitted as an empty string")
-test_einsum_two_operands = _engine_zero_in_call(R.test_einsum_two_operands)
-test_einsum_one_operand = _engine_zero_in_call(R.test_einsum_one_operand)
-test_einsum_three_operands = _engine_zero_in_call(R.test_einsum_three_operands)
+test_einsum_two_operands = R.test_einsum_two_operands
+test_einsum_one_operand = R.test_einsum_one_operand
+test_einsum_three_operands = R.test_einsum_three_operands
 test_inverse_solve_det = R.test_inverse_solve_det
 test_cholesky = R.test_cholesky
 test_special_unary = R.test_special_unary

@@ -5,7 +5,7 @@ import operator
 
 import numpy as np
 
-from s2s.runtime import cast_adjoint, sequence_max_adjoint
+from s2s.runtime import power_slope, cast_adjoint, sequence_max_adjoint
 from s2s.template import d, tangent
 
 
@@ -46,7 +46,7 @@ def positive(y, x):
 
 @tangent(operator.pow, np.power, math.pow, pow)
 def power(z, x, y):
-    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(np.where(x > 0, x, 1.0))
+    d[z] = d[x] * power_slope(x, y) + d[y] * z * np.log(np.where(x > 0, x, 1.0))
 
 
 @tangent(np.square)
@@ -286,3 +286,8 @@ if hasattr(math, "exp2"):  # Python 3.11+
     tangent(math.exp2)(exp2)
 if hasattr(math, "cbrt"):
     tangent(math.cbrt)(cbrt)
+
+
+@tangent(power_slope)
+def power_slope_(r, x, y):
+    d[r] = d[x] * y * power_slope(x, y - 1) + d[y] * x ** (y - 1) * (1.0 + y * np.log(np.where(x > 0, x, 1.0)))

@@ -5,7 +5,7 @@ import operator
 
 import numpy as np
 
-from s2s.runtime import (cast_adjoint, item_adjoint, sequence_max_adjoint, sequence_sum_adjoint,
+from s2s.runtime import (power_slope, cast_adjoint, item_adjoint, sequence_max_adjoint, sequence_sum_adjoint,
                          unbroadcast)
 from s2s.template import adjoint, d
 
@@ -51,7 +51,7 @@ def positive(y, x):
 
 @adjoint(operator.pow, np.power, math.pow, pow)
 def power(z, x, y):
-    d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
+    d[x] = unbroadcast(d[z] * power_slope(x, y), x)
     d[y] = unbroadcast(d[z] * z * np.log(np.where(x > 0, x, 1.0)), y)
 
 
@@ -308,3 +308,11 @@ if hasattr(math, "exp2"):
     adjoint(math.exp2)(exp2)
 if hasattr(math, "cbrt"):
     adjoint(math.cbrt)(cbrt)
+
+
+@adjoint(power_slope)
+def power_slope_(r, x, y):
+    # d/dx (y * x**(y-1)) = y * slope(x, y - 1); the exponent's own derivative
+    # x**(y-1) * (1 + y log x) is kept for completeness.
+    d[x] = unbroadcast(d[r] * y * power_slope(x, y - 1), x)
+    d[y] = unbroadcast(d[r] * x ** (y - 1) * (1.0 + y * np.log(np.where(x > 0, x, 1.0))), y)
