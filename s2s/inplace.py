@@ -198,10 +198,13 @@ class InPlace:
                       if x != y and x not in self.generated]
             if shared:
                 x = shared[0]
-                how = "another name for" if isinstance(value, gast.Name) else "part of"
+                lineno = origin_of(s) or getattr(s, "lineno", None)
+                line = (self.location.text(lineno) or "").split("#")[0].strip()
+                fix = f"write {line}.copy()" if line.startswith(f"{y} =") and \
+                    line.count("=") == 1 else f"make {y} a copy: {y} = ....copy()"
+                how = "is another name for" if isinstance(value, gast.Name) else "shares data with"
                 raise self.location.error(
                     UnsupportedError,
-                    f"s2s does not support assigning into {y}, which is {how} {x}'s array "
-                    f"(the assignment into {y} would change {x} too); make {y} a copy "
-                    f"where it is assigned: {y} = {x}.copy() or {y} = {x}[...].copy()",
+                    f"s2s does not support assigning into {y}, which {how} {x} (the "
+                    f"assignment would change {x} too); {fix}",
                     lineno=origin_of(s) or getattr(s, "lineno", None))

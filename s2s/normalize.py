@@ -99,8 +99,12 @@ class Normalizer:
                            and isinstance(a.value, (gast.List, gast.ListComp))
                            for t in a.targets if isinstance(t, gast.Name)}
         self.list_names |= {t.id for a in gast.walk(fn) if isinstance(a, gast.Assign)
-                            and self.is_list_concatenation(a.value)
+                            and (self.is_list_concatenation(a.value)
+                                 or self.is_list_repetition(a.value))
                             for t in a.targets if isinstance(t, gast.Name)}
+        self.dict_names = {t.id for a in gast.walk(fn) if isinstance(a, gast.Assign)
+                           and isinstance(a.value, (gast.Dict, gast.DictComp))
+                           for t in a.targets if isinstance(t, gast.Name)}
         self.origin = None
 
     # ---- errors ---------------------------------------------------------
@@ -349,17 +353,24 @@ class Normalizer:
         self.statement(inner, out)
         return result
 
+    def is_list_like(self, expr):
+        """A list display, a comprehension or a local assigned one."""
+        return isinstance(expr, (gast.List, gast.ListComp)) or (
+            isinstance(expr, gast.Name) and expr.id in getattr(self, "list_names", ()))
+
     def is_list_concatenation(self, expr):
-        """xs + ys where one side is a list display, a comprehension or a local
-        assigned one (a new list: it is built with appends)."""
-        if not (isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Add)):
-            return False
-        return any(isinstance(side, (gast.List, gast.ListComp)) or
-                   (isinstance(side, gast.Name) and side.id in getattr(self, "list_names", ()))
-                   for side in (expr.left, expr.right))
+        """xs + ys with a list on one side (a new list: built with appends)."""
+        return (isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Add)
+                and (self.is_list_like(expr.left) or self.is_list_like(expr.right)))
+
+    def is_list_repetition(self, expr):
+        """[h] * n or n * xs (a new list: built with appends)."""
+        return (isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Mult)
+                and (self.is_list_like(expr.left) or self.is_list_like(expr.right)))
 
     def is_local_name(self, expr):
-        return isinstance(expr, gast.Name) and expr.id in self.locals
+        return isinstance(expr, gast.Name) and (expr.id in self.locals
+                                                or expr.id in self.namer.generated)
 
     def expression_statement(self, stmt, out):
         value = stmt.value
@@ -405,6 +416,8 @@ class Normalizer:
     def for_statement(self, stmt, out):
         if stmt.orelse:
             raise self.unsupported("for ... else here", stmt)
+        if self.dict_iteration(stmt, out):
+            return
         iterator = stmt.iter
         assigned_in_body = {n.id for s in stmt.body for n in gast.walk(s)
                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
@@ -441,6 +454,46 @@ class Normalizer:
         self.emit(out, gast.For(target=store(counter),
                                 iter=_call("range", [length]), body=body, orelse=[],
                                 type_comment=None))
+
+    def dict_iteration(self, stmt, out):
+        """for k, v in d.items() (or d.values(), d.keys()) -> keys = list(d.keys());
+        for k in keys: v = d[k]: the values are read by key, so that their
+        adjoints go back to d's entries."""
+        iterator = stmt.iter
+        view = next((m for m in ("items", "values", "keys") if _is_method_call(iterator, m, 0)),
+                    None)
+        if isinstance(iterator, gast.Name) and iterator.id in self.dict_names:
+            view, d = "keys", iterator.id  # for k in d, d a dict built here
+        elif view is None or not self.is_local_name(iterator.func.value):
+            return False
+        else:
+            d = iterator.func.value.id
+        keys = self.namer.fresh("keys")
+        self.assign_to(store(keys), _call("list", [gast.Call(
+            func=gast.Attribute(value=name(d), attr="keys", ctx=gast.Load()), args=[],
+            keywords=[])]), out)
+        target, prologue = stmt.target, []
+        if view == "items":
+            if not (isinstance(target, gast.Tuple) and len(target.elts) == 2):
+                raise self.unsupported("this target for .items()", target,
+                                       "write for key, value in d.items()")
+            key, value = target.elts
+            if not isinstance(key, gast.Name):
+                key = store(self.namer.fresh("key"))
+            target, value_target = key, value
+        elif view == "values":
+            value_target, target = target, store(self.namer.fresh("key"))
+        else:
+            value_target = None
+        if value_target is not None:
+            prologue = [gast.copy_location(assign(value_target, gast.Subscript(
+                value=name(d), slice=name(target.id), ctx=gast.Load())), stmt)]
+            if view == "items" and target is not stmt.target.elts[0]:
+                prologue.insert(0, gast.copy_location(assign(stmt.target.elts[0], name(target.id)),
+                                                      stmt))
+        self.for_statement(gast.For(target=target, iter=name(keys), body=prologue + stmt.body,
+                                    orelse=[], type_comment=None), out)
+        return True
 
     def is_range(self, iterator):
         """range(...) or reversed(range(...)): iterated as is, replayed reversed."""
@@ -498,6 +551,22 @@ class Normalizer:
         """expr as one operation on atoms."""
         if self.is_atom(expr) or self.is_inactive_whole(expr):
             return expr
+        if self.is_list_repetition(expr):
+            # [h] * n -> t = []; for r in range(n): t.append(h)
+            repeated = self.namer.fresh("t")
+            items, count = (expr.left, expr.right) if self.is_list_like(expr.left) \
+                else (expr.right, expr.left)
+            # the items are evaluated once, as in Python
+            items = gast.List(elts=[self.atom(e, out) for e in items.elts], ctx=gast.Load()) \
+                if isinstance(items, gast.List) else self.atom(items, out)
+            count = self.atom(count, out)
+            self.emit(out, assign(repeated, gast.List(elts=[], ctx=gast.Load())))
+            body = []
+            self.extend(repeated, items, body)
+            self.emit(out, gast.For(target=store(self.namer.fresh("r")),
+                                    iter=_call("range", [count]), body=body, orelse=[],
+                                    type_comment=None))
+            return name(repeated)
         if self.is_list_concatenation(expr):
             # xs + [h] -> t = []; t.append(...) for each item of xs, then h
             joined = self.namer.fresh("t")

@@ -20,9 +20,13 @@ and dicts hold what they held right after it ran.
 import gast
 
 from .emit import COMMENT_MARK
+from .errors import UnsupportedError
 from .names import assign, copy_tree, name, store
 from .normalize import is_setitem, origin_of
 
+# Methods that change their receiver in a way the reverse sweep cannot undo.
+UNTRACKED_METHODS = {"extend", "remove", "clear", "sort", "reverse", "update", "setdefault",
+                     "popitem", "fill", "resize", "put", "itemset", "__setitem__"}
 # Calls whose result is a new object (an adjoint that is safe to change in place).
 FRESH_CALLS = {"zeros_like_adjoint", "unindex", "unstack", "list_adjoint", "copy",
                "SequenceAdjoint", "TupleAdjoint", "DictAdjoint", "zeros"}
@@ -122,6 +126,11 @@ class InPlaceReverse:
         method = call.func.attr
         if isinstance(stmt, gast.Expr) and method in ("append", "insert"):
             return method, call.func.value.id
+        if isinstance(stmt, gast.Expr) and method in UNTRACKED_METHODS \
+                and self.activity.is_active(call.func.value.id):
+            raise self.location.error(
+                UnsupportedError, f"s2s does not support .{method}() on a differentiated "
+                f"value", lineno=origin_of(stmt) or getattr(stmt, "lineno", None))
         if method == "pop" and isinstance(stmt, gast.Assign) \
                 and self.resolver(call).key == "method.pop":
             return "pop", call.func.value.id

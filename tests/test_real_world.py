@@ -267,6 +267,13 @@ def view_then_assign(x):
     return np.sum(m * x)
 
 
+def item_then_assign(x):
+    params = {"w": x * 2.0}
+    w = params["w"]
+    w[0] = 1.0
+    return np.sum(w * x)
+
+
 def nested_target(x):
     m = np.zeros((2, 4))
     m[0][1] = x[0]
@@ -281,7 +288,8 @@ def starred_unpack(x):
 @pytest.mark.parametrize("f, words", [
     (starred_unpack, "starred"),
     (alias_then_assign, "another name for x"),
-    (view_then_assign, "part of m"),
+    (view_then_assign, "write row = m[0].copy()"),
+    (item_then_assign, "shares data with params"),
     (nested_target, "nested subscript"),
 ])
 def test_assignments_that_are_refused(f, words):
@@ -358,8 +366,17 @@ def placeholders(seq, w):
     return np.sum(np.stack(hs) ** 2) + np.sum(hs[0] * hs[2])
 
 
+def repetition(seq, w):
+    hs = [w[0] * 2.0] * 3          # one value, three times
+    zs = 2 * [w[1]]
+    acc = [0.0] * 2
+    for i in range(2):
+        acc[i] = np.sum(hs[i] * zs[i])
+    return np.sum(np.stack(hs) * seq[:3]) + acc[0] * acc[1]
+
+
 LIST_CASES = [rnn_list, list_reads, list_methods, stack_machine, list_concatenation,
-              placeholders]
+              placeholders, repetition]
 
 
 @pytest.mark.parametrize("f", LIST_CASES, ids=lambda f: f.__name__)
@@ -491,6 +508,40 @@ def test_dict_parameters_give_dict_gradients(f, params):
         np.testing.assert_array_equal(g["unused"], 0.0)
     check_grad(f, copy.deepcopy(params), x, wrt=1)
     check_jvp(f, copy.deepcopy(params), x, wrt=1)
+
+
+def dict_iteration(params, x):
+    total = np.sum(np.tanh(x @ params["W1"] + params["b1"]))
+    for name, w in params.items():
+        total = total + 0.1 * np.sum(w ** 2)
+    total = total + sum(np.sum(np.abs(w)) for w in params.values())
+    for k in params.keys():
+        total = total + np.mean(params[k])
+    return total
+
+
+def test_dict_iteration_items_values_keys():
+    x = np.array([[0.3, 0.9], [-0.5, 0.2]])
+    g = check_grad(dict_iteration, copy.deepcopy(PARAMS), x, wrt=0)
+    assert list(g) == list(PARAMS)
+    v = {k: np.full(p.shape, 0.5) for k, p in PARAMS.items()}
+    _, tangent = s2s.jvp(dict_iteration)(PARAMS, x, v)
+    assert tangent == pytest.approx(sum(np.sum(g[k] * v[k]) for k in g))
+
+
+def dict_built_here(x):
+    d = {"a": x * 2.0, "b": np.sin(x)}
+    total = 0.0
+    for k in d:                              # a dict built in the function
+        total = total + np.sum(d[k] ** 2)
+    squares = {k: v ** 2 for k, v in d.items()}
+    for k in squares:
+        total = total + np.sum(squares[k])
+    return total
+
+
+def test_dict_built_in_the_function():
+    check_both(dict_built_here, X.copy())
 
 
 def test_jvp_with_a_dict_tangent():
