@@ -142,11 +142,16 @@ class Optimizer:
         for arg in self.fn.args.args:
             if self.counts.get(arg.id, 0) == 1:
                 self.classes[arg.id] = f"value of {arg.id}"
+        # an integer from range(...) broadcasts like a constant, in whichever
+        # loop (primal or reverse) it is bound
+        range_targets = {}
         for stmt in _walk_statements(body):
-            # an integer from range(...) broadcasts like a constant
             if isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name) and \
-                    _is_range(stmt.iter) and self.counts.get(stmt.target.id) == 1:
-                self.classes[stmt.target.id] = SCALAR
+                    _is_range(stmt.iter):
+                range_targets[stmt.target.id] = range_targets.get(stmt.target.id, 0) + 1
+        for target, count in range_targets.items():
+            if count == self.counts.get(target):
+                self.classes[target] = SCALAR
         for stmt in _walk_statements(body):
             if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
                 continue

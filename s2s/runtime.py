@@ -10,7 +10,7 @@ def unbroadcast(g, x):
         shape = x.shape
         if type(g) is np.ndarray and g.shape == shape:
             return g
-    elif type(x) is float and type(g) in (float, np.float64):
+    elif isinstance(x, float) and isinstance(g, float):  # Python and NumPy float64 scalars
         return g
     else:
         shape = np.shape(x)
