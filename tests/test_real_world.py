@@ -6,6 +6,7 @@ modifies the caller's arrays, lists or dicts."""
 import copy
 import importlib.util
 import os
+import re
 
 import numpy as np
 import pytest
@@ -596,6 +597,33 @@ def test_comprehension_in_a_loop():
     check_both(f, SEQ.copy(), W.copy(), wrt=1)
 
 
+# ---- export, higher order ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("f, wrt, args", [(rnn_list, 1, (SEQ, W)), (list_methods, 1, (SEQ, W)),
+                                          (mlp, 0, (PARAMS, np.ones((2, 2))))],
+                         ids=["rnn_list", "list_methods", "mlp_dict"])
+def test_exported_gradients_with_lists_and_dicts(f, wrt, args, tmp_path):
+    path = tmp_path / f"{f.__name__}_grad.py"
+    function_name = s2s.export(f, path, wrt=wrt)
+    text = path.read_text()
+    assert not re.search(r"^\s*(import|from)\s+s2s", text, re.M)  # comments may name it
+    spec = importlib.util.spec_from_file_location(f"exported_{f.__name__}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    got = getattr(module, function_name)(*args)
+    expected = s2s.grad(f, wrt=wrt)(*args)
+    for g, e in zip(leaves(got), leaves(expected)):
+        np.testing.assert_allclose(g, e, rtol=1e-12)
+
+
+def test_hessian_when_a_parameter_is_assigned_into():
+    x = X.copy()
+    expected = np.zeros((4, 4))
+    expected[1, 1], expected[1, 2], expected[2, 1], expected[2, 2], expected[3, 3] = 38, 6, 6, 2, 2
+    np.testing.assert_allclose(s2s.hessian(set_parameter)(x), expected, atol=1e-12)
+    np.testing.assert_array_equal(x, X)
+
+
 # ---- 5. the example -------------------------------------------------------------------------
 
 def _load_example(name):
@@ -611,6 +639,10 @@ def test_rnn_lists_example_gradient_and_training():
     inputs, targets, chars = example.batches(example.TEXT, 5, 2)
     params = example.init_params(len(chars), 6)
     check_grad(example.loss, params, inputs, targets, wrt=0, rtol=1e-5, atol=1e-8)
+    v = {name: np.full(p.shape, 0.1) for name, p in params.items()}
+    _, tangent = s2s.jvp(example.loss)(params, inputs, targets, v)
+    g = s2s.grad(example.loss)(params, inputs, targets)
+    assert tangent == pytest.approx(sum(np.sum(g[k] * v[k]) for k in g), rel=1e-9)
     losses = example.train(steps=40, verbose=False)
     assert losses[-1] < 0.3 * losses[0]
     assert all(np.isfinite(losses))
