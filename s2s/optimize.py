@@ -365,6 +365,22 @@ def optimize(fn, namespace, primal_of_adjoint):
     return Optimizer(fn, namespace, primal_of_adjoint).run()
 
 
+class LiveAdjointMap:
+    """adjoint_map that follows a Namer still handing out names."""
+
+    def __init__(self, namer):
+        self.namer = namer
+        self.known = {}
+
+    def get(self, name_, default=None):
+        if len(self.known) != len(self.namer.derived_names):
+            self.known = adjoint_map(self.namer)
+        return self.known.get(name_, default)
+
+    def __contains__(self, name_):
+        return self.get(name_) is not None
+
+
 def adjoint_map(namer):
     """adjoint (or tangent) variable name -> its primal variable."""
     return {derived: primal for (primal, suffix), derived in namer.derived_names.items()

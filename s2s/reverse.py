@@ -105,6 +105,10 @@ class ReverseBuilder(InPlaceReverse):
         self.list_vars |= self.inplace.list_vars
         self.undo_stacks = set()  # names whose in-place changes are pushed on a stack
         self.captured = {}  # wrt local -> name holding its total adjoint
+        self._instances = {}
+        from .optimize import Optimizer, LiveAdjointMap
+        self.shapes = Optimizer(_Body(self.body, fn.args), namespace, LiveAdjointMap(namer))
+        self.shapes.assign_classes(self.body)
         self.zeroed = set()  # variables whose adjoint gets an explicit zero
         self.adjoint_names = {}
         self._analyse_assignments()
@@ -252,13 +256,40 @@ class ReverseBuilder(InPlaceReverse):
             return set()
         tmpl = self._template(stmt, prim)
         bindings = self._bindings(stmt, prim, tmpl)
+        candidates = {target}
+        for param, value in bindings.items():
+            candidates |= {n.id for n in gast.walk(value) if isinstance(n, gast.Name)}
+        # What the adjoint code reads once shape fixes between values of equal
+        # shape are dropped: a value read only for its shape is often not
+        # needed at all, and then not saved.
         reads = set()
-        for param in tmpl.primal_reads:
-            if param == tmpl.result:
-                reads.add(target)
-            else:
-                reads |= {n.id for n in gast.walk(bindings[param]) if isinstance(n, gast.Name)}
-        return reads
+        for item in self._instantiated(stmt, prim):
+            node = item.expr if isinstance(item, Contribution) else item
+            reads |= {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+                      and isinstance(n.ctx, gast.Load)}
+        return reads & candidates
+
+    def _instantiated(self, stmt, prim):
+        """The template's statements for this call site, shape fixes between
+        values of provably equal shape dropped (computed once per statement)."""
+        key = id(stmt)
+        if key not in self._instances:
+            tmpl = self._template(stmt, prim)
+            bindings = self._bindings(stmt, prim, tmpl)
+            target = stmt.targets[0].id
+            derivative_names = {tmpl.result: self.adjoint(target)}
+            for param, value in bindings.items():
+                if param != tmpl.result and isinstance(value, gast.Name) and \
+                        self.activity.is_active(value.id):
+                    derivative_names[param] = self.adjoint(value.id)
+            items = instantiate(tmpl, bindings, derivative_names, self.namer, self.namespace)
+            for item in items if getattr(self.config, "optimize", True) else ():
+                if isinstance(item, Contribution):
+                    item.expr = self.shapes.simplify(item.expr)
+                elif isinstance(item, gast.Assign):
+                    item.value = self.shapes.simplify(item.value)
+            self._instances[key] = (stmt, items)
+        return self._instances[key][1]
 
     def is_active_statement(self, stmt):
         if not isinstance(stmt, gast.Assign) or is_setitem(stmt):
@@ -481,7 +512,7 @@ class ReverseBuilder(InPlaceReverse):
                 derivative_names[param] = self.adjoint(value.id)
                 active_params[self.adjoint(value.id)] = value.id
         origin = origin_of(stmt)
-        for item in instantiate(tmpl, bindings, derivative_names, self.namer, self.namespace):
+        for item in self._instantiated(stmt, prim):
             if isinstance(item, Contribution):
                 self.contribute(active_params[item.var], materialize_zeros(item.expr), bound,
                                 out, origin)
@@ -667,6 +698,14 @@ class ReverseBuilder(InPlaceReverse):
         fname = self.namer.fresh(f"{cfg.name_prefix}_{self.parsed.name}", numbered=False)
         return gast.FunctionDef(name=fname, args=args, body=body, decorator_list=[],
                                 returns=None, type_comment=None, type_params=[])
+
+
+class _Body:
+    """The primal function's body and parameters, for the shape analysis."""
+
+    def __init__(self, body, args):
+        self.body = body
+        self.args = args
 
 
 def adjoint_hint(label, function):
