@@ -184,8 +184,6 @@ def test_higher_order_and_forward(user, tmp_path):
     out.mkdir()
     assert s2s.export(user.cube, out / "cube2.py", order=2) == "grad_grad_cube"
     assert run_without_s2s(out / "cube2.py", "grad_grad_cube", [2.0]) == pytest.approx(12.0)
-    if not hasattr(s2s, "jvp"):
-        pytest.skip("forward mode (s2s.jvp) not available")
     assert s2s.export(user.model, out / "model_jvp.py", wrt="w", mode="forward") == "jvp_model"
     rng = np.random.default_rng(2)
     x, w, v = (rng.normal(size=(2, 2)) for _ in range(3))
