@@ -72,7 +72,7 @@ def derivative(fn, config_key, build):
 class Prepared:
     """A user function parsed and normalised, ready for a transformer."""
 
-    def __init__(self, fn):
+    def __init__(self, fn, keep=()):
         self.parsed = parse_function(fn)
         self.namer = Namer(all_names(self.parsed.node))
         node = Desugarer(self.namer).function(copy_tree(self.parsed.node))
@@ -82,6 +82,8 @@ class Prepared:
             self.normalized = normalize(self.parsed, self.namer)
         finally:
             self.parsed.node = original
+        from .versions import rename_versions
+        rename_versions(self.normalized, self.namer, keep)
         self.locals = Normalizer(self.parsed, self.namer).locals | {
             n.id for n in gast.walk(self.normalized) if isinstance(n, gast.Name)
             and isinstance(n.ctx, (gast.Store, gast.Param))}
@@ -90,7 +92,7 @@ class Prepared:
 
 
 def build_reverse(fn, config):
-    prepared = Prepared(fn)
+    prepared = Prepared(fn, keep=set(config.wrt) | set(config.stop))
     params = [a.id for a in prepared.normalized.args.args]
     for w in config.wrt:
         if w not in prepared.locals:
