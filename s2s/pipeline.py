@@ -35,7 +35,38 @@ class Derivative:
         return self._origin()
 
 
-_cache = weakref.WeakKeyDictionary()  # user function -> {config key: Derivative}
+class _FunctionCache:
+    """user function -> {config key: Derivative}, kept on the function object
+    itself. A derivative's globals reach back to the function's module (and
+    so to the function): held in a global table, that path would keep every
+    function ever differentiated alive; held by the function, it is a cycle
+    that dies with the function."""
+
+    ATTRIBUTE = "__s2s_derivatives__"
+
+    def __init__(self):
+        self.functions = weakref.WeakSet()
+
+    def setdefault(self, fn, default):
+        self.functions.add(fn)
+        return fn.__dict__.setdefault(self.ATTRIBUTE, default)
+
+    def __getitem__(self, fn):
+        return fn.__dict__[self.ATTRIBUTE]
+
+    def __contains__(self, fn):
+        return self.ATTRIBUTE in getattr(fn, "__dict__", {})
+
+    def __len__(self):
+        return len(self.functions)
+
+    def clear(self):
+        for fn in list(self.functions):
+            fn.__dict__.pop(self.ATTRIBUTE, None)
+        self.functions = weakref.WeakSet()
+
+
+_cache = _FunctionCache()
 _lock = threading.RLock()
 _in_progress = {}
 
