@@ -36,12 +36,17 @@ class DerivativeSpec:
 def _python_function(fn):
     """The Python function to differentiate, or an S2SError saying why not."""
     target = pipeline.underlying_function(fn)
-    if not inspect.isfunction(inspect.unwrap(target)):
+    if not inspect.isfunction(target):
         from .errors import S2SError, UnsupportedError
         if inspect.ismethod(target):
+            import linecache
+            code = getattr(target.__func__, "__code__", None)
+            where = (code.co_filename, code.co_firstlineno,
+                     linecache.getline(code.co_filename, code.co_firstlineno) or None) \
+                if code is not None else ()
             raise UnsupportedError(
                 f"{target!r} is a bound method; differentiate a plain function and pass "
-                "the instance's arrays as arguments")
+                "the instance's arrays as arguments", *where)
         raise S2SError(f"s2s differentiates Python functions with source; {target!r} is a "
                        f"{type(target).__name__} (differentiate a function that calls it)")
     return target

@@ -88,9 +88,13 @@ def derivative(fn, config_key, build):
             return per_function[config_key]
         marker = (id(fn), config_key)
         if marker in _in_progress:
+            code = fn.__code__
+            import linecache
             raise UnsupportedError(
                 f"{fn.__qualname__} calls itself on the differentiated path; "
-                "recursive functions are not supported (write a loop)")
+                "recursive functions are not supported (write a loop)",
+                code.co_filename, code.co_firstlineno,
+                linecache.getline(code.co_filename, code.co_firstlineno) or None)
         _in_progress[marker] = True
         try:
             result = build(fn)

@@ -698,3 +698,21 @@ def test_gradient_matches_finite_differences_on_a_normal_case():
     x, y = np.array([0.3, -0.2]), np.array([1.5, 2.5])
     np.testing.assert_allclose(s2s.grad(mix)(x, y), numerical_gradient(mix, [x, y], 0),
                                rtol=1e-6)
+
+
+class _Model:
+    def apply(self, x):
+        return x * 2.0
+
+
+@pytest.mark.parametrize("callee", [np.sin, np.sum, max], ids=["ufunc", "array_function", "builtin"])
+def test_non_python_callable_is_an_s2s_error(callee):
+    with pytest.raises(s2s.S2SError, match="Python functions"):
+        s2s.grad(callee)(np.ones(3))
+
+
+def test_bound_method_error_names_its_file_and_line():
+    with pytest.raises(s2s.UnsupportedError) as info:
+        s2s.grad(_Model().apply)(1.0)
+    assert info.value.filename == __file__
+    assert info.value.lineno == _Model.apply.__code__.co_firstlineno
