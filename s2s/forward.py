@@ -3,8 +3,6 @@ every active primal statement, from the tangent templates. Control flow is
 kept as it is: a tangent is computed where its value is, so loops and
 branches need no recording.
 """
-import copy
-
 import gast
 
 from . import template as templates
@@ -13,14 +11,11 @@ from .errors import NoGradientError
 from .instantiate import Contribution, _ZERO_MARK, instantiate, materialize_zeros
 from .forward_inplace import InPlaceForward
 from .inplace import InPlace
+from . import runtime
 from .names import assign, copy_tree, name, store
+from .names import copy_with as _copy_with
+from .names import with_origin as _with_origin
 from .normalize import origin_of
-from .resolve import static_value  # noqa: F401  (kept for template helpers)
-
-
-def _with_origin(stmt, origin):
-    stmt.s2s_origin = origin
-    return stmt
 
 
 def _is_zero(node):
@@ -269,9 +264,8 @@ class ForwardBuilder(InPlaceForward):
             elif isinstance(atom, gast.Name):
                 tangents.append(self.zeros_of(atom.id))
             else:
-                tangents.append(gast.Call(func=name(self.namespace.bind(
-                    "zeros_like_adjoint", __import__("s2s.runtime", fromlist=["x"]).zeros_like_adjoint)),
-                    args=[copy_tree(atom)], keywords=[]))
+                zeros = self.namespace.bind("zeros_like_adjoint", runtime.zeros_like_adjoint)
+                tangents.append(gast.Call(func=name(zeros), args=[copy_tree(atom)], keywords=[]))
         if isinstance(self.ret.value, gast.Tuple):
             output_tangent = gast.Tuple(elts=tangents, ctx=gast.Load())
         else:
@@ -333,8 +327,3 @@ class _LazyLinear(dict):
 _LINEAR_ARGUMENTS = _LazyLinear()
 
 
-def _copy_with(stmt, **fields):
-    new = copy.copy(stmt)
-    for key, value in fields.items():
-        setattr(new, key, value)
-    return new

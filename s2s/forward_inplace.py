@@ -14,13 +14,9 @@ import gast
 
 from .emit import COMMENT_MARK
 from .names import assign, copy_tree, name
+from .names import with_origin as _with_origin
 from .normalize import is_setitem, origin_of
 from .reverse_inplace import FRESH_CALLS, _callee_name, _method
-
-
-def _with_origin(stmt, origin):
-    stmt.s2s_origin = origin
-    return stmt
 
 
 class InPlaceForward:

@@ -1,5 +1,7 @@
 """Deterministic fresh names for generated code (no uuids: the same function
 always gives the same source)."""
+import copy
+
 import gast
 
 
@@ -74,4 +76,19 @@ def copy_tree(node):
     new = type(node).__new__(type(node))
     new.__dict__.update({key: copy_tree(value) if isinstance(value, (list, gast.AST)) else value
                          for key, value in node.__dict__.items()})
+    return new
+
+
+def with_origin(stmt, origin):
+    """Mark a generated statement with the user line it comes from (the
+    emitter prints that line as a comment)."""
+    stmt.s2s_origin = origin
+    return stmt
+
+
+def copy_with(stmt, **fields):
+    """A shallow copy of a statement with some fields replaced."""
+    new = copy.copy(stmt)
+    for key, value in fields.items():
+        setattr(new, key, value)
     return new

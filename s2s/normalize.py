@@ -13,7 +13,6 @@ After this pass a function body holds only
 Every statement keeps the line of the user's statement it came from
 (`s2s_origin`), which the emitter prints as a comment and errors quote.
 """
-import copy
 
 import gast
 

@@ -18,7 +18,6 @@ import gast
 import numpy as np
 
 from . import runtime
-from .names import name
 
 COPY_WINDOW = 8  # statements after a copy in which its reads are looked for
 SCALAR = "scalar"  # 0-d: constants, full reductions; broadcasts to anything
@@ -387,4 +386,4 @@ def adjoint_map(namer):
             if suffix in ("bar", "dot")}
 
 
-__all__ = ["optimize", "adjoint_map", "name"]
+__all__ = ["optimize", "adjoint_map", "LiveAdjointMap", "Optimizer"]

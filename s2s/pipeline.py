@@ -1,7 +1,6 @@
 """The whole pipeline for one derivative: parse -> desugar -> normalize ->
 resolve/activity -> reverse (or forward) -> emit -> load. Results are cached
 per (function, what was asked), weakly on the function."""
-import copy
 import inspect
 import threading
 import weakref

@@ -18,8 +18,6 @@ at each point of the adjoint sweep. A contribution to an unbound one
 initialises it, later ones accumulate. Branches and loops that leave an
 adjoint bound on one path only get an explicit zero on the other.
 """
-import copy
-
 import gast
 
 from . import template as templates
@@ -28,6 +26,8 @@ from .errors import NoGradientError, S2SError, UnsupportedError
 from .instantiate import Contribution, instantiate, materialize_zeros
 from .inplace import InPlace
 from .names import assign, copy_tree, name, store
+from .names import copy_with as _copy_with
+from .names import with_origin as _with_origin
 from .normalize import is_setitem, origin_of
 from .reverse_inplace import InPlaceReverse
 
@@ -41,11 +41,6 @@ def _call(func, args):
 def _attr_call(obj, method, args):
     return gast.Call(func=gast.Attribute(value=name(obj), attr=method, ctx=gast.Load()),
                      args=args, keywords=[])
-
-
-def _with_origin(stmt, origin):
-    stmt.s2s_origin = origin
-    return stmt
 
 
 class ReverseConfig:
@@ -632,7 +627,6 @@ class ReverseBuilder(InPlaceReverse):
         if cfg.mode in ("value_and_grad", "vjp"):
             value_name = self.namer.fresh("value", numbered=False)
             primal.append(_with_origin(assign(value_name, copy_tree(self.ret.value)), origin))
-        params = [a.id for a in self.fn.args.args]
         bound = set()
         seeds = []
         selected = self._selected_outputs()
@@ -734,16 +728,6 @@ def _iteration_locals(loop):
     return {v for v, is_store in first_is_store.items() if is_store}
 
 
-def _copy_with(stmt, **fields):
-    new = copy.copy(stmt)
-    for key, value in fields.items():
-        setattr(new, key, value)
-    return new
-
-
-def _numpy():
-    import numpy
-    return numpy
 
 
 def _runtime():

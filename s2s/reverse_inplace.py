@@ -21,7 +21,8 @@ import gast
 
 from .emit import COMMENT_MARK
 from .errors import UnsupportedError
-from .names import assign, copy_tree, name, store
+from .names import assign, copy_tree, name
+from .names import with_origin as _with_origin
 from .normalize import is_setitem, origin_of
 
 # Methods that change their receiver in a way the reverse sweep cannot undo.
@@ -30,11 +31,6 @@ UNTRACKED_METHODS = {"extend", "remove", "clear", "sort", "reverse", "update", "
 # Calls whose result is a new object (an adjoint that is safe to change in place).
 FRESH_CALLS = {"zeros_like_adjoint", "unindex", "unstack", "list_adjoint", "copy",
                "SequenceAdjoint", "TupleAdjoint", "DictAdjoint", "zeros"}
-
-
-def _with_origin(stmt, origin):
-    stmt.s2s_origin = origin
-    return stmt
 
 
 def _method(obj, method, args):

@@ -4,8 +4,6 @@ overwritten, so the reverse sweep needs no stack to restore it (loops and
 branches still use stacks: their variables are left alone)."""
 import gast
 
-from .names import name as load
-
 
 def _compound(stmt):
     return isinstance(stmt, (gast.If, gast.For, gast.While))
@@ -57,4 +55,4 @@ def rename_versions(fn, namer, keep=()):
     return fn
 
 
-__all__ = ["rename_versions", "load"]
+__all__ = ["rename_versions"]

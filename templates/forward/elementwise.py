@@ -116,11 +116,6 @@ def where(z, condition, x, y):
     d[z] = np.broadcast_to(d[x] * (condition != 0), np.shape(z)) + np.broadcast_to(d[y] * (condition == 0), np.shape(z))
 
 
-@tangent(float, np.float64, np.float32)
-def to_float(y, x):
-    d[y] = d[x]
-
-
 # ---- the NumPy breadth (same families as templates/reverse/elementwise.py) ----
 
 @tangent(math.log)
