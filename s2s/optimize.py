@@ -5,9 +5,15 @@ with optimize=False on the whole pipeline):
 
   shapes      `unbroadcast(g, x)` (and its relatives) is dropped where g and x
               provably have the same shape. Shapes are not known at compile
-              time, but equalities are: sin(x) has x's shape, x * y has x's
-              shape when y has it too, an adjoint has its variable's shape.
-              Each value gets a shape class; equal classes, equal shapes.
+              time, but equalities are: sin(x) has x's shape, x * y has the
+              shape of x and y broadcast together, an adjoint has its
+              variable's shape. Each value gets a shape class: the set of
+              values whose shapes broadcast to its shape (a constant: the
+              empty set). Equal classes, equal shapes.
+              Where a value is read only for its shape (the second argument
+              of `unbroadcast`), an earlier value of the same class is read
+              instead; the first often dies then (`log1p(exp(z))` read
+              only for its shape is never computed).
   seeds       an output that is a full reduction (np.sum without axis) is a
               scalar, so its seed is 1.0, and multiplying by a broadcast
               1.0 of the right shape is dropped.
@@ -20,7 +26,11 @@ import numpy as np
 from . import runtime
 
 COPY_WINDOW = 8  # statements after a copy in which its reads are looked for
-SCALAR = "scalar"  # 0-d: constants, full reductions; broadcasts to anything
+# A shape class is a frozenset of "base" shapes that broadcast together to the
+# value's shape; broadcasting is associative, commutative and idempotent, so
+# equal sets mean equal shapes.
+SCALAR = frozenset()  # 0-d: constants, full reductions; broadcasts to anything
+AFTER_ALL = float("inf")  # position of code that runs after the whole body
 
 ELEMENTWISE_UNARY = {np.sin, np.cos, np.tan, np.exp, np.log, np.log1p, np.expm1, np.sqrt,
                      np.tanh, np.square, np.negative, np.abs, np.absolute, np.sign,
@@ -29,6 +39,9 @@ ELEMENTWISE_UNARY = {np.sin, np.cos, np.tan, np.exp, np.log, np.log1p, np.expm1,
 ELEMENTWISE_BINARY = {np.add, np.subtract, np.multiply, np.divide, np.true_divide,
                       np.maximum, np.minimum, np.power}
 SHAPE_OF_SECOND = {runtime.unbroadcast, runtime.to_shape_of, runtime.broadcast_like}
+# (function, argument position) read only for the argument's shape
+SHAPE_ONLY_ARGUMENT = {runtime.unbroadcast: 1, runtime.to_shape_of: 1,
+                       runtime.broadcast_like: 1, runtime.unreduce: 1}
 SHAPE_OF_FIRST = {runtime.ones_like_seed, runtime.zeros_like_adjoint, np.ones_like,
                   np.zeros_like}
 REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod}
@@ -72,6 +85,9 @@ class Optimizer:
         self.classes = {}
         self.ones = {}  # name -> shape class of the all-ones array it holds
         self.unit = set()  # names holding the constant 1.0
+        # shape class -> [(top-level position, name)]: values assigned once,
+        # unconditionally, that may stand in for another of their class
+        self.representatives = {}
 
     def lookup(self, name_):
         if name_ in self.local_names:
@@ -140,7 +156,8 @@ class Optimizer:
     def assign_classes(self, body):
         for arg in self.fn.args.args:
             if self.counts.get(arg.id, 0) == 1:
-                self.classes[arg.id] = f"value of {arg.id}"
+                self.classes[arg.id] = _base(arg.id)
+                self._add_representative(self.classes[arg.id], -1, arg.id)
         # an integer from range(...) broadcasts like a constant, in whichever
         # loop (primal or reverse) it is bound
         range_targets = {}
@@ -151,34 +168,55 @@ class Optimizer:
         for target, count in range_targets.items():
             if count == self.counts.get(target):
                 self.classes[target] = SCALAR
+        top_level = {id(stmt): index for index, stmt in enumerate(body)}
         for stmt in _walk_statements(body):
             if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
                 continue
             target = stmt.targets[0].id
             if self.counts.get(target, 0) != 1 or target in self.primal_of:
                 continue
-            self.classes[target] = self.class_of(stmt.value) or f"value of {target}"
-        
+            cls = self.class_of(stmt.value)
+            self.classes[target] = _base(target) if cls is None else cls
+            if id(stmt) in top_level and not isinstance(
+                    stmt.value, (gast.List, gast.Tuple, gast.Dict, gast.ListComp)):
+                self._add_representative(self.classes[target], top_level[id(stmt)], target)
 
+    def _add_representative(self, cls, position, name_):
+        if cls != SCALAR:
+            self.representatives.setdefault(cls, []).append((position, name_))
 
+    def representative(self, expr, position):
+        """The earliest value assigned before `position` with expr's shape."""
+        cls = self.class_of(expr)
+        for at, name_ in sorted(self.representatives.get(cls, ())):
+            if at < position:
+                return gast.Name(id=name_, ctx=gast.Load(), annotation=None,
+                                 type_comment=None)
+        return expr
     def same_shape(self, a, b):
         ca, cb = self.class_of(a), self.class_of(b)
         return ca is not None and ca == cb
 
-    def simplify(self, expr):
-        """Drop shape fixes between values of the same shape, bottom up."""
+    def simplify(self, expr, position=AFTER_ALL):
+        """Drop shape fixes between values of the same shape, bottom up.
+        position: the top-level index of the statement expr belongs to
+        (AFTER_ALL for adjoint code, which runs after the whole primal)."""
         for field, value in gast.iter_fields(expr):
             if isinstance(value, gast.AST):
-                setattr(expr, field, self.simplify(value))
+                setattr(expr, field, self.simplify(value, position))
             elif isinstance(value, list):
-                setattr(expr, field, [self.simplify(v) if isinstance(v, gast.AST) else v
-                                      for v in value])
+                setattr(expr, field, [self.simplify(v, position) if isinstance(v, gast.AST)
+                                      else v for v in value])
         if isinstance(expr, gast.Call):
             func = self.resolve(expr.func)
             try:
                 if func in SHAPE_OF_SECOND and len(expr.args) == 2 and \
                         self.same_shape(expr.args[0], expr.args[1]):
                     return expr.args[0]
+                if func in SHAPE_ONLY_ARGUMENT and len(expr.args) > SHAPE_ONLY_ARGUMENT[func]:
+                    index = SHAPE_ONLY_ARGUMENT[func]
+                    if isinstance(expr.args[index], gast.Name):
+                        expr.args[index] = self.representative(expr.args[index], position)
                 if func is runtime.ones_like_seed and self.class_of(expr.args[0]) == SCALAR:
                     return gast.Constant(value=1.0, kind=None)  # the seed of a scalar output
             except TypeError:
@@ -213,12 +251,13 @@ class Optimizer:
 
     def run(self):
         self.assign_classes(self.fn.body)
-        for stmt in _walk_statements(self.fn.body):
-            if isinstance(stmt, gast.Assign):
-                stmt.value = self.simplify(stmt.value)
-                self.record_constant_values(stmt)
-            elif isinstance(stmt, gast.Return):
-                stmt.value = self.simplify(stmt.value)
+        for position, top in enumerate(self.fn.body):
+            for stmt in _walk_statements([top]):
+                if isinstance(stmt, gast.Assign):
+                    stmt.value = self.simplify(stmt.value, position)
+                    self.record_constant_values(stmt)
+                elif isinstance(stmt, gast.Return):
+                    stmt.value = self.simplify(stmt.value, position)
         self.fn.body = _propagate_copies(self.fn.body, self.counts,
                                          {a.id for a in self.fn.args.args})
         self.fn.body = _remove_dead(self.fn, self.resolve)
@@ -233,16 +272,16 @@ def _is_range(expr):
         expr.func.id == "range"
 
 
+def _base(name_):
+    """The shape class of a value nothing else is known to share a shape with."""
+    return frozenset([name_])
+
+
 def _combine(a, b):
+    """The class of a broadcast of values of classes a and b."""
     if a is None or b is None:
         return None
-    if a == b:
-        return a
-    if a == SCALAR:
-        return b
-    if b == SCALAR:
-        return a
-    return None
+    return a | b
 
 
 def _reads(node):

@@ -68,6 +68,7 @@ class _FunctionCache:
 _cache = _FunctionCache()
 _lock = threading.RLock()
 _in_progress = {}
+_building = []  # functions whose derivative is being built, the innermost last
 
 
 def underlying_function(fn):
@@ -95,10 +96,12 @@ def derivative(fn, config_key, build):
                 code.co_filename, code.co_firstlineno,
                 linecache.getline(code.co_filename, code.co_firstlineno) or None)
         _in_progress[marker] = True
+        _building.append(fn)
         try:
             result = build(fn)
         finally:
             del _in_progress[marker]
+            _building.pop()
         per_function[config_key] = result
         return result
 
@@ -133,10 +136,18 @@ def build_reverse(fn, config):
             raise ValueError(f"wrt={w!r}: {prepared.parsed.name} has no parameter or "
                              f"local variable of that name (parameters: {', '.join(params)})")
     _check_wrt_locals(prepared, config.wrt + sorted(config.stop))
+    _hoisted(prepared, config, keep=set(config.wrt) | set(config.stop))
     builder = ReverseBuilder(prepared.normalized, prepared.parsed, prepared.namer,
                              prepared.resolver, prepared.namespace, config, pullback_of)
     fdef = builder.build()
     return _finish(fdef, prepared, config)
+
+
+def _hoisted(prepared, config, keep):
+    """Loop-invariant statements moved in front of their loops (hoist.py)."""
+    if getattr(config, "optimize", True):
+        from .hoist import hoist_invariants
+        hoist_invariants(prepared.normalized, prepared.parsed, prepared.locals, keep)
 
 
 def _optimized(fdef, prepared, config):
@@ -192,11 +203,34 @@ def _finish(fdef, prepared, config):
     return result
 
 
+def _refuse_recursion(target, stmt):
+    """A call, in the function whose derivative is being built, to a function
+    whose derivative is already being built (itself, or a caller of it): an
+    UnsupportedError naming the call's file, line and text."""
+    if not any(f is target for f in _building):
+        return
+    import linecache
+    from .normalize import origin_of
+    caller = inspect.unwrap(_building[-1])
+    filename = caller.__code__.co_filename
+    lineno = origin_of(stmt) or getattr(stmt, "lineno", None) or caller.__code__.co_firstlineno
+    start = next(i for i, f in enumerate(_building) if f is target)
+    chain = [inspect.unwrap(f).__qualname__ for f in _building[start:]]
+    name = inspect.unwrap(target).__qualname__
+    how = ("calls itself" if len(chain) == 1 else
+           f"calls {name} recursively ({' -> '.join(chain + [name])})")
+    raise UnsupportedError(
+        f"{caller.__qualname__} {how} on the differentiated path; recursive functions "
+        "are not supported (write a loop)",
+        filename, lineno, linecache.getline(filename, lineno) or None)
+
+
 def pullback_of(function, active, stmt):
     """The generated pullback of a user function for the given active
     arguments (positions or keyword names): cotangent first, then the
     function's own parameters; returns the adjoints of the active ones."""
     target = underlying_function(function)
+    _refuse_recursion(target, stmt)
     names = list(inspect.signature(target).parameters)
     wrt = tuple(names[k] if isinstance(k, int) else k for k in active)
     config = ReverseConfig(wrt, mode="pullback", seed="cotangent", name_prefix="vjp",
@@ -213,6 +247,7 @@ def build_forward(fn, config):
         if w not in params:
             raise ValueError(f"wrt={w!r}: {prepared.parsed.name} has no parameter of that "
                              f"name (parameters: {', '.join(params)})")
+    _hoisted(prepared, config, keep=set(config.wrt))
     builder = ForwardBuilder(prepared.normalized, prepared.parsed, prepared.namer,
                              prepared.resolver, prepared.namespace, config, pushforward_of)
     fdef = builder.build()
@@ -225,6 +260,7 @@ def pushforward_of(function, active, stmt):
     tangent)."""
     from .forward import ForwardConfig
     target = underlying_function(function)
+    _refuse_recursion(target, stmt)
     names = list(inspect.signature(target).parameters)
     wrt = tuple(names[k] if isinstance(k, int) else k for k in active)
     config = ForwardConfig(wrt, mode="pushforward", name_prefix="jvp")

@@ -1,0 +1,151 @@
+"""The optimisation passes one by one: each test shows the pass changed the
+generated code, and that the gradient is still the finite-difference one
+(with optimize=False as the reference where it helps)."""
+import numpy as np
+import pytest
+
+import s2s
+from s2s import pipeline
+from s2s.api import numerical_gradient
+from s2s.forward import ForwardConfig
+from s2s.reverse import ReverseConfig
+
+from helpers import assert_grad_fd, rand
+
+
+def _code(source):
+    """The generated source without its comments (which quote the user)."""
+    return "\n".join(line for line in source.splitlines()
+                     if not line.strip().startswith("#"))
+
+
+def _plain_source(f, wrt):
+    config = ReverseConfig(wrt)
+    config.optimize = False
+    return pipeline.build_reverse(f, config)
+
+
+# ---- shape classes: a broadcast of x and y has one class -----------------
+def broadcast_twice(x, y):
+    a = x * y
+    b = np.sin(x) + np.cos(y)   # same broadcast of x and y as a
+    return np.sum(a * b)
+
+
+@pytest.mark.parametrize("shapes", [((3,), (3,)), ((2, 3), (3,)), ((4, 1), (1, 5)),
+                                    ((), (3,))])
+def test_broadcast_of_the_same_values_needs_no_unbroadcast(shapes):
+    x, y = rand(*shapes[0], seed=1), rand(*shapes[1], seed=2)
+    assert_grad_fd(broadcast_twice, (x, y), wrt=(0, 1))
+    src = s2s.source(s2s.grad(broadcast_twice, wrt=(0, 1)))
+    # a * b: both have the class {x, y}; only the reductions to x and y remain
+    assert "unbroadcast(a_bar" not in src and "unbroadcast(b_bar" not in src
+
+
+# ---- a value read only for its shape is replaced by an earlier one --------
+def softplus_loss(w, X, y):
+    z = X @ w
+    return np.sum(np.log1p(np.exp(z)) - y * z) / X.shape[0]
+
+
+def test_value_read_only_for_its_shape_is_not_computed():
+    X, w, y = rand(20, 4, seed=3), rand(4, seed=4), (rand(20, seed=5) > 0) * 1.0
+    assert_grad_fd(softplus_loss, (w, X, y), wrt=0)
+    src = _code(s2s.source(s2s.grad(softplus_loss)))
+    assert "np.log1p" not in src  # its value never enters the gradient
+    assert "np.log1p" in _code(_plain_source(softplus_loss, ["w"]).source)
+    np.testing.assert_allclose(s2s.grad(softplus_loss)(w, X, y),
+                               _plain_source(softplus_loss, ["w"]).function(w, X, y))
+
+
+def shape_from_later_value(x, y):
+    a = np.exp(x) * y      # class {x, y}
+    b = np.tanh(x)         # class {x}
+    return np.sum(a) + np.sum(b * 2.0)
+
+
+@pytest.mark.parametrize("shapes", [((3,), (3,)), ((3,), (2, 3)), ((2, 1), (1, 4))])
+def test_shape_stand_ins_keep_broadcasting_right(shapes):
+    x, y = rand(*shapes[0], seed=6), rand(*shapes[1], seed=7)
+    assert_grad_fd(shape_from_later_value, (x, y), wrt=(0, 1))
+
+
+# ---- loop-invariant code motion -------------------------------------------
+def invariant_in_loop(x, n):
+    acc = 0.0
+    for i in range(n):
+        acc = acc + np.sin(x * i) * np.cos(x)
+    return acc
+
+
+@pytest.mark.parametrize("x", [0.3, np.array([0.1, -0.7, 1.2])])
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_invariant_moves_out_of_the_loop(x, n):
+    f = invariant_in_loop
+    expected = numerical_gradient(lambda x: np.sum(f(x, n)), (x,), 0)
+    np.testing.assert_allclose(s2s.grad(f)(x, n), expected, rtol=1e-6, atol=1e-8)
+    closed = sum(i * np.cos(x * i) * np.cos(x) - np.sin(x * i) * np.sin(x) for i in range(n))
+    np.testing.assert_allclose(s2s.grad(f)(x, n), closed + 0.0 * np.asarray(x), atol=1e-12)
+    src = _code(s2s.source(s2s.grad(f)))
+    loop_start = src.index("for i in range(n)")
+    assert src.index("np.cos(x)") < loop_start  # computed once, before the loop
+    assert src.count("_stack = []") == 3  # acc, x * i and sin(x * i); not cos(x)
+
+
+def test_invariant_moves_in_forward_mode_too():
+    x, v = 0.4, 1.0
+    value, tangent = s2s.jvp(invariant_in_loop)(x, 7, v)
+    assert value == pytest.approx(invariant_in_loop(x, 7))
+    assert tangent == pytest.approx(s2s.grad(invariant_in_loop)(x, 7))
+    src = _code(s2s.source(s2s.jvp(invariant_in_loop)))
+    assert src.index("np.cos(x)") < src.index("for i in range(n)")
+
+
+def changed_in_loop(x):
+    y = x * 1.0
+    total = 0.0
+    for i in range(3):
+        c = np.cos(y)          # y changes below: must stay in the loop
+        total = total + np.sum(c)
+        y[i % 2] = y[i % 2] * 2.0
+    return total
+
+
+def changed_by_helper(x):
+    y = x * 1.0
+    total = 0.0
+    for i in range(3):
+        c = np.exp(y)          # double_first writes into y
+        total = total + np.sum(c)
+        double_first(y)
+    return total
+
+
+def double_first(y):
+    y[0] = y[0] * 2.0
+
+
+def test_values_changed_in_the_loop_stay_in_it():
+    x = rand(3, seed=8)
+    assert_grad_fd(changed_in_loop, (x,))
+    src = _code(s2s.source(s2s.grad(changed_in_loop)))
+    assert src.index("np.cos(y)") > src.index("for i in range(3)")
+
+
+def test_value_handed_to_a_function_stays_in_the_loop():
+    from s2s.hoist import hoist_invariants
+    prepared = pipeline.Prepared(changed_by_helper)
+    hoist_invariants(prepared.normalized, prepared.parsed, prepared.locals)
+    import gast
+    loop = next(s for s in prepared.normalized.body if isinstance(s, gast.For))
+    inside = {n.id for s in loop.body for n in gast.walk(s) if isinstance(n, gast.Name)}
+    assert "y" in inside and any(
+        isinstance(s, gast.Assign) and isinstance(s.value, gast.Call)
+        and getattr(s.value.func, "attr", None) == "exp" for s in loop.body)
+
+
+def test_forward_config_unoptimized_keeps_the_loop_as_written():
+    config = ForwardConfig(["x"])
+    config.optimize = False
+    src = _code(pipeline.build_forward(invariant_in_loop, config).source)
+    assert src.index("np.cos(x)") > src.index("for i in range(n)")
