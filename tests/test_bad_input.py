@@ -466,14 +466,48 @@ def recursive(x, n):
     if n <= 0:
         out = x
     else:
-        out = recursive(x * 2.0, n - 1)
+        out = recursive(x * 2.0, n - 1)  # !recursive-call
     return out
 
 
-def test_recursion_is_unsupported():
+def calls_recursive(x):
+    return recursive(x, 3) + 1.0
+
+
+def even(x, n):
+    if n <= 0:
+        return x
+    return odd(x * 2.0, n - 1)
+
+
+def odd(x, n):
+    if n <= 0:
+        return x
+    return even(x * 3.0, n - 1)  # !mutual-call
+
+
+@pytest.mark.parametrize("run", [
+    lambda: s2s.grad(recursive)(1.0, 2),
+    lambda: s2s.jvp(recursive)(1.0, 2, 1.0),
+    lambda: s2s.grad(calls_recursive)(1.0),
+    lambda: s2s.value_and_grad(recursive)(1.0, 2),
+], ids=["grad", "jvp", "through-a-caller", "value_and_grad"])
+def test_recursion_names_the_recursive_call(run):
     with pytest.raises(s2s.UnsupportedError) as info:
-        s2s.grad(recursive)(1.0, 2)
-    assert "recursive" in str(info.value)
+        run()
+    assert_located(info.value, "recursive-call", "recursive", "calls itself", "loop")
+    assert "recursive(x * 2.0, n - 1)" in str(info.value)
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_mutual_recursion_names_the_call_that_closes_the_cycle(mode):
+    with pytest.raises(s2s.UnsupportedError) as info:
+        if mode == "grad":
+            s2s.grad(even)(1.0, 3)
+        else:
+            s2s.jvp(even)(1.0, 3, 1.0)
+    assert_located(info.value, "mutual-call", "even -> odd -> even", "loop")
+    assert "even(x * 3.0, n - 1)" in str(info.value)
 
 
 def _decorate(fn):
