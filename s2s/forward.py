@@ -308,7 +308,8 @@ def _linear_arguments():
     # bilinear helpers of the linear-algebra templates (adjoint, other operand)
     for helper, positions in (("tensordot_adjoint_a", (0, 2)), ("tensordot_adjoint_b", (0, 1)),
                               ("inner_adjoint_a", (0, 2)), ("inner_adjoint_b", (0, 1)),
-                              ("kron_adjoint_a", (0, 2)), ("kron_adjoint_b", (0, 1))):
+                              ("kron_adjoint_a", (0, 2)), ("kron_adjoint_b", (0, 1)),
+                              ("prod_adjoint", (0,)), ("exclusive_prod_hvp", (0,))):
         if hasattr(runtime, helper):
             table[getattr(runtime, helper)] = positions
     return table

@@ -884,3 +884,42 @@ def power_slope(x, y):
         return y * x ** (y - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(y == 0, 0.0, y * np.asarray(x, dtype=np.result_type(x, 0.0)) ** (y - 1))
+
+
+# ---- derivatives of np.prod to any order (templates/*/numpy_helpers.py) ----
+
+def exclusive_prod(x, axis=None):
+    """Each element of x replaced by the product of the other elements of its
+    group of np.prod(x, axis): exact with zeros (no division)."""
+    return prod_adjoint(np.ones((), dtype=_inexact_dtype(x)), x, axis, True)
+
+
+def prod_group_plan(x, axis=None):
+    """How exclusive_prod_hvp lays out the groups of np.prod(x, axis): the
+    permutation moving the reduced axes last, the shape with them merged into
+    one axis of length n, the permuted shape, the inverse permutation, and
+    the n x n identity and its complement in x's floating dtype."""
+    shape = np.shape(x)
+    axes = tuple(range(len(shape))) if axis is None else _normalize_axes(axis, len(shape))
+    rest = tuple(a for a in range(len(shape)) if a not in axes)
+    perm = rest + axes
+    n = int(np.prod([shape[a] for a in axes]))
+    eye = np.eye(n, dtype=_inexact_dtype(x))
+    return (perm, tuple(shape[a] for a in rest) + (n,), tuple(shape[a] for a in perm),
+            tuple(int(a) for a in np.argsort(perm)), eye, 1 - eye)
+
+
+def exclusive_prod_hvp(t, x, axis=None):
+    """The derivative of exclusive_prod(x, axis) applied to t: element i gets
+    sum over k != i of t[k] times the product of the group's elements other
+    than i and k. The matrix of those products is symmetric, so this is the
+    tangent and the adjoint alike. Exact with zeros; it builds n x n per
+    group, and is written in differentiable NumPy so that s2s differentiates
+    it again for third and higher derivatives."""
+    perm, grouped, moved, inverse, eye, off = prod_group_plan(x, axis)
+    xs = np.reshape(np.transpose(x, perm), grouped)
+    ts = np.reshape(np.transpose(t, perm), grouped)
+    rows = xs[..., None, :] * off + eye  # row i: the group with x[i] replaced by 1
+    pairs = exclusive_prod(rows, -1) * off  # [i, k]: product of all but i and k
+    out = np.sum(pairs * ts[..., None, :], axis=-1)
+    return np.transpose(np.reshape(out, moved), inverse)

@@ -113,3 +113,106 @@ def test_hvp_through_bilinear_adjoint():
     got = s2s.hvp(_bilinear_constant)(x, v)
     hessian = s2s.hessian(_bilinear_constant)(x)
     np.testing.assert_allclose(got, np.tensordot(hessian, v, x.ndim), rtol=1e-7, atol=1e-9)
+
+
+# ---- np.prod to second and third order, exact with zeros ---------------------
+# The adjoint of np.prod multiplies by the product of the *other* elements
+# (no division), and its own derivative is the matrix of products of all but
+# two elements: these must hold with zeros in x, where y / x is undefined.
+
+def _prod_all(x):
+    return np.prod(x)
+
+
+def _prod_axis0(x):
+    return np.sum(np.prod(x, axis=0) ** 2)
+
+
+def _prod_last_keepdims(x):
+    return np.sum(np.prod(x, axis=-1, keepdims=True) * x)
+
+
+def _prod_method_tuple_axis(x):
+    return np.sum(x.prod(axis=(0, -1)) * np.arange(1.0, x.shape[1] + 1))
+
+
+def _prod_points():
+    return [
+        np.array([1.5, -2.0, 0.5]),
+        np.array([1.5, 0.0, 0.5, 2.0]),            # one zero
+        np.array([0.0, 0.0, 3.0, -1.5]),           # two zeros: the Hessian is not zero
+        np.array([[1.2, 0.0], [0.7, -1.1], [2.0, 0.3]]),
+        np.array([[[0.9, -1.2, 0.0], [1.1, 0.4, 1.3]], [[0.6, 1.4, -0.8], [0.0, 0.0, 1.5]]]),
+    ]
+
+
+PROD_CASES = [(f, x) for f in (_prod_all, _prod_axis0, _prod_last_keepdims)
+              for x in _prod_points()] + [(_prod_method_tuple_axis, _prod_points()[-1])]
+
+
+def _case_id(case):
+    f, x = case
+    return f"{f.__name__[1:]}-{'x'.join(map(str, x.shape))}-{int(np.sum(x == 0))}zeros"
+
+
+@pytest.mark.parametrize("case", PROD_CASES, ids=_case_id)
+def test_prod_second_derivatives_match_finite_differences(case):
+    f, x = case
+    g = s2s.grad(f)
+    # grad(grad(f)) against central differences of the s2s gradient
+    assert s2s.check_grads(f, (x,), order=2, rtol=1e-6, atol=1e-7)
+    # hessian and jvp(grad) (forward over reverse) against the same differences
+    v = np.random.default_rng(x.size).normal(size=x.shape)
+    eps = 1e-6
+    expected = (g(x + eps * v) - g(x - eps * v)) / (2 * eps)
+    _, jv = s2s.jvp(g)(x, v)
+    np.testing.assert_allclose(jv, expected, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(s2s.hvp(f)(x, v), expected, rtol=1e-6, atol=1e-7)
+    hessian = s2s.hessian(f)(x)
+    np.testing.assert_allclose(np.tensordot(hessian, v, x.ndim), expected, rtol=1e-6, atol=1e-7)
+
+
+def _prod_hessian_closed_form(x):
+    """d2 prod(x) / dx_i dx_k: the product of all elements but i and k."""
+    flat = x.ravel()
+    n = flat.size
+    h = np.zeros((n, n))
+    for i in range(n):
+        for k in range(n):
+            if i != k:
+                h[i, k] = np.prod(np.delete(flat, [i, k]))
+    return h.reshape(x.shape + x.shape)
+
+
+@pytest.mark.parametrize("x", _prod_points(), ids=lambda x: f"{x.shape}-{int(np.sum(x == 0))}zeros")
+def test_prod_hessian_closed_form(x):
+    expected = _prod_hessian_closed_form(x)
+    np.testing.assert_allclose(s2s.hessian(_prod_all)(x), expected, rtol=1e-12, atol=1e-14)
+    # grad(grad(f)) is the Hessian's row sums (the gradient of sum(grad f))
+    np.testing.assert_allclose(s2s.grad(s2s.grad(_prod_all))(x),
+                               expected.reshape(x.size, x.size).sum(axis=0).reshape(x.shape),
+                               rtol=1e-12, atol=1e-14)
+
+
+def test_prod_second_derivative_with_zeros_is_exact_not_nan():
+    x = np.array([0.0, 0.0, 3.0])
+    h = s2s.hessian(_prod_all)(x)
+    assert np.all(np.isfinite(h))
+    np.testing.assert_array_equal(h, [[0.0, 3.0, 0.0], [3.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("x", [_prod_points()[1], _prod_points()[3]], ids=["1d", "2d"])
+def test_prod_third_order(x):
+    assert s2s.check_grads(_prod_axis0, (x,), order=3, rtol=1e-5, atol=1e-6)
+    g2 = s2s.grad(s2s.grad(_prod_axis0))
+    v = np.ones_like(x)
+    _, jv = s2s.jvp(g2)(x, v)
+    eps = 1e-6
+    np.testing.assert_allclose(jv, (g2(x + eps * v) - g2(x - eps * v)) / (2 * eps),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_prod_second_order_keeps_float32():
+    x = np.array([1.5, 0.0, 0.5, 2.0], dtype=np.float32)
+    assert s2s.grad(s2s.grad(_prod_all))(x).dtype == np.float32
+    assert s2s.hessian(_prod_all)(x).dtype == np.float32

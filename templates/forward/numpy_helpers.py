@@ -5,10 +5,11 @@ receive (the other arguments give shapes, indices or a piecewise-constant
 pattern), so the tangent is the helper applied to g's tangent. The
 bilinear helpers (inner/tensordot/kron/solve adjoints) have none yet: the
 engine cannot drop a constant operand's zero tangent inside a call."""
-from s2s.runtime import (cast_adjoint, diag_adjoint, diagonal_adjoint, hstack_adjoint, item_adjoint,
-                         ones_if_none, pad_adjoint, repeat_adjoint, reverse_cumsum,
+from s2s.runtime import (cast_adjoint, diag_adjoint, diagonal_adjoint, exclusive_prod,
+                         exclusive_prod_hvp, hstack_adjoint, item_adjoint, ones_if_none,
+                         pad_adjoint, prod_adjoint, repeat_adjoint, reverse_cumsum,
                          sequence_max_adjoint, split_adjoint, take_adjoint, tile_adjoint,
-                         trace_adjoint, unstack, vstack_adjoint)
+                         trace_adjoint, unreduce, unstack, vstack_adjoint)
 from s2s.template import d, tangent
 
 
@@ -90,3 +91,15 @@ def ones_if_none_(y, b):
 @tangent(unstack)
 def unstack_(y, g, arrays, axis=0):
     d[y] = unstack(d[g], arrays, axis)
+
+
+# np.prod (as templates/reverse/numpy_helpers.py): the product rule on
+# unreduce(g) * exclusive_prod(x).
+@tangent(prod_adjoint)
+def prod_adjoint_(y, g, x, axis=None, keepdims=False):
+    d[y] = prod_adjoint(d[g], x, axis, keepdims) + unreduce(g, x, axis, keepdims) * exclusive_prod_hvp(d[x], x, axis)
+
+
+@tangent(exclusive_prod)
+def exclusive_prod_(y, x, axis=None):
+    d[y] = exclusive_prod_hvp(d[x], x, axis)

@@ -2,23 +2,25 @@
 that a generated gradient can itself be differentiated (grad(grad(f)),
 hessian). Most helpers are linear in the adjoint g they receive: their own
 adjoint is the forward operation. Helpers without a template here (norm,
-prod, average, cholesky adjoints) are differentiated through their
-source, when s2s can read it."""
+average, cholesky adjoints) are differentiated through their source, when
+s2s can read it."""
 import numpy as np
 
 from s2s import runtime
 from s2s.runtime import (cast_adjoint, diag_adjoint, diagonal_adjoint, einsum_adjoint,
-                         einsum_adjoint_operand, einsum_replaced, hstack_adjoint,
+                         einsum_adjoint_operand, einsum_replaced, exclusive_prod,
+                         exclusive_prod_hvp, hstack_adjoint,
                          inner_adjoint_a, inner_adjoint_b, item_adjoint, kron_adjoint_a,
-                         kron_adjoint_b, ones_if_none, pad_adjoint, repeat_adjoint,
+                         kron_adjoint_b, ones_if_none, pad_adjoint, prod_adjoint, repeat_adjoint,
                          reverse_cumsum, sequence_max_adjoint, solve_adjoint_a, solve_adjoint_b,
                          split_adjoint, take_adjoint, tensordot_adjoint_a, tensordot_adjoint_b,
-                         tile_adjoint, to_shape_of, trace_adjoint, unstack, vstack_adjoint)
+                         tile_adjoint, to_shape_of, trace_adjoint, unreduce, unstack,
+                         vstack_adjoint)
 from s2s.template import adjoint, d, nondifferentiable
 
 # Piecewise constant, or shapes and permutations: no derivative.
 nondifferentiable(runtime.extremum_share, runtime.inner_axes, runtime.tensordot_plan,
-                  runtime.kron_shapes, runtime.average_weights_shape)
+                  runtime.kron_shapes, runtime.average_weights_shape, runtime.prod_group_plan)
 
 
 @adjoint(cast_adjoint)
@@ -162,3 +164,18 @@ def einsum_adjoint_(y, g, subscripts, i, x0, x1=None, x2=None, x3=None):
 @adjoint(unstack)
 def unstack_(y, g, arrays, axis=0):
     d[g] = np.stack(d[y], axis)
+
+
+# np.prod: y = unreduce(g) * exclusive_prod(x). Linear in g; the derivative of
+# exclusive_prod is the symmetric matrix of products of all but two elements
+# (exclusive_prod_hvp), itself plain NumPy that s2s differentiates through for
+# higher orders. Exact with zeros in x: nothing divides by x.
+@adjoint(prod_adjoint)
+def prod_adjoint_(y, g, x, axis=None, keepdims=False):
+    d[g] = to_shape_of(np.sum(d[y] * exclusive_prod(x, axis), axis=axis, keepdims=keepdims), g)
+    d[x] = exclusive_prod_hvp(d[y] * unreduce(g, x, axis, keepdims), x, axis)
+
+
+@adjoint(exclusive_prod)
+def exclusive_prod_(y, x, axis=None):
+    d[x] = exclusive_prod_hvp(d[y], x, axis)
