@@ -76,14 +76,22 @@ def _wrt_names(fn, wrt):
     return tuple(names), many
 
 
-def _make(fn, mode, wrt, output, prefix):
+def _optimize_flag(optimize):
+    if not isinstance(optimize, bool):
+        raise ValueError(f"optimize must be True or False, got {optimize!r}")
+    return optimize
+
+
+def _make(fn, mode, wrt, output, prefix, optimize=True):
     names, many = _wrt_names(fn, wrt)
     if output is not None and not isinstance(output, (int, np.integer)):
         raise ValueError(f"output must be an integer index, got {output!r}")
     seed = "cotangent" if mode == "vjp" else "ones"
     config = ReverseConfig(names, mode=mode, output=output, seed=seed,
                            name_prefix=prefix, multiple=many)
-    spec = DerivativeSpec(fn, (mode, names, many, output), config)
+    config.optimize = _optimize_flag(optimize)
+    key = (mode, names, many, output) + (() if optimize else ("unoptimized",))
+    spec = DerivativeSpec(fn, key, config)
 
     def derivative(*args, **kwargs):
         return (spec._derivative or spec.derivative()).function(*args, **kwargs)
@@ -101,29 +109,35 @@ def _decorator_or_call(fn, build):
     return build(fn)
 
 
-def grad(f=None, wrt=0, *, output=None):
+# optimize=False: the generated function exactly as the transform wrote it,
+# before the optimisation passes (s2s/optimize.py, s2s/hoist.py); for
+# reading and for checking the optimiser. Helpers it calls stay optimised.
+def grad(f=None, wrt=0, *, output=None, optimize=True):
     """The gradient of f's (summed) output with respect to `wrt`."""
-    return _decorator_or_call(f, lambda fn: _make(fn, "grad", wrt, output, "grad"))
+    return _decorator_or_call(f, lambda fn: _make(fn, "grad", wrt, output, "grad", optimize))
 
 
-def value_and_grad(f=None, wrt=0, *, output=None):
+def value_and_grad(f=None, wrt=0, *, output=None, optimize=True):
     """A function returning (f(...), gradient), computed in one pass."""
     return _decorator_or_call(f, lambda fn: _make(fn, "value_and_grad", wrt, output,
-                                                  "value_and_grad"))
+                                                  "value_and_grad", optimize))
 
 
-def vjp(f=None, wrt=0):
+def vjp(f=None, wrt=0, *, optimize=True):
     """A function (*args, cotangent) -> (f(...), cotangent-weighted gradient)."""
-    return _decorator_or_call(f, lambda fn: _make(fn, "vjp", wrt, None, "vjp"))
+    return _decorator_or_call(f, lambda fn: _make(fn, "vjp", wrt, None, "vjp", optimize))
 
 
-def jvp(f=None, wrt=0):
+def jvp(f=None, wrt=0, *, optimize=True):
     """Forward mode: a function (*args, tangent) -> (f(...), directional
     derivative). With a tuple `wrt`, tangent is a tuple of tangents."""
     def build(fn):
         from .forward import ForwardConfig
         names, many = _wrt_names(fn, wrt)
-        spec = DerivativeSpec(fn, ("jvp", names), ForwardConfig(names))
+        config = ForwardConfig(names)
+        config.optimize = _optimize_flag(optimize)
+        key = ("jvp", names) + (() if optimize else ("unoptimized",))
+        spec = DerivativeSpec(fn, key, config)
 
         if many:
             def derivative(*args):

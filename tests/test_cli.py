@@ -218,6 +218,10 @@ def test_no_optimize_and_no_color_are_accepted(project):
     result = run("usercode.py:cube", "--no-optimize", "--no-color", cwd=project)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("def grad_cube(x):")
+    assert "no effect" not in result.stderr
+    optimized = run("usercode.py:cube", "--no-color", cwd=project)
+    # the unoptimised gradient keeps the shape fixes the optimiser proves away
+    assert "unbroadcast" in result.stdout and "unbroadcast" not in optimized.stdout
 
 
 def test_highlighted_only_on_a_terminal(monkeypatch):

@@ -149,3 +149,36 @@ def test_forward_config_unoptimized_keeps_the_loop_as_written():
     config.optimize = False
     src = _code(pipeline.build_forward(invariant_in_loop, config).source)
     assert src.index("np.cos(x)") > src.index("for i in range(n)")
+
+
+# ---- optimize=False through the API ---------------------------------------
+def unoptimized_cases():
+    x, y = rand(4, seed=11), rand(3, 4, seed=12)
+    return [(softplus_loss, (rand(4, seed=4), rand(20, 4, seed=3), rand(20, seed=5)), 0),
+            (broadcast_twice, (x, y), (0, 1)),
+            (invariant_in_loop, (0.7, 6), 0),
+            (shape_from_later_value, (x, y), (0, 1))]
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_optimize_false_gives_the_same_derivatives(case):
+    f, args, wrt = unoptimized_cases()[case]
+    plain, optimized = s2s.grad(f, wrt=wrt, optimize=False), s2s.grad(f, wrt=wrt)
+    for a, b in zip(np.atleast_1d(plain(*args)) if not isinstance(wrt, tuple)
+                    else plain(*args),
+                    np.atleast_1d(optimized(*args)) if not isinstance(wrt, tuple)
+                    else optimized(*args)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    assert s2s.source(plain) != s2s.source(optimized)
+    tangent = np.ones_like(np.asarray(args[0], dtype=float))
+    if not isinstance(wrt, tuple):
+        v1 = s2s.jvp(f, optimize=False)(*args, tangent)
+        v2 = s2s.jvp(f)(*args, tangent)
+        np.testing.assert_allclose(v1[1], v2[1], rtol=1e-12, atol=1e-14)
+        value, g = s2s.value_and_grad(f, optimize=False)(*args)
+        np.testing.assert_allclose(value, f(*args))
+
+
+def test_optimize_must_be_a_bool():
+    with pytest.raises(ValueError, match="optimize"):
+        s2s.grad(softplus_loss, optimize="no")
