@@ -251,12 +251,21 @@ class ForwardBuilder(InPlaceForward):
             return getattr(module, func.attr, None) if module is not None else None
         return None
 
+    def zero_tangents_on_entry(self, params):
+        """`p_dot = zeros_like_adjoint(p)` for each parameter that is not
+        differentiated but is active (a statement assigns it a value that
+        depends on one that is, `g = unreduce(g, x)`): activity is per name,
+        so its tangent may be read before that assignment, on a path that
+        does not run it."""
+        return [_with_origin(assign(self.tangent(p), self.zeros_of(p)), self.fn.lineno)
+                for p in params if p not in self.config.wrt and self.activity.is_active(p)]
+
     # ---- the whole function -----------------------------------------------
     def build(self):
         cfg = self.config
         origin = origin_of(self.ret) or self.fn.lineno
         params = [a.id for a in self.fn.args.args]
-        body = self.copies_on_entry() + self.block(self.body)
+        body = self.copies_on_entry() + self.zero_tangents_on_entry(params) + self.block(self.body)
         tangents = []
         for atom in self.outputs:
             if isinstance(atom, gast.Name) and self.activity.is_active(atom.id):

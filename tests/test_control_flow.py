@@ -686,6 +686,30 @@ def test_helpers_with_branches(f, sign):
     fd_check(f, [x, 0.8], wrt=(0, 1))
 
 
+def _helper_rebinds_constant_parameter(g, x, scale_first):
+    # g is not differentiated, but `g = g * x` makes the name active: on the
+    # early-return path its tangent is read before any assignment to it
+    if scale_first:
+        return g * x
+    g = g * x
+    return g * x
+
+
+def _calls_rebinding_helper(x):
+    return np.sum(_helper_rebinds_constant_parameter(2.0, x, True)
+                  + _helper_rebinds_constant_parameter(3.0, x, False))
+
+
+def test_forward_mode_parameter_made_active_by_a_later_assignment():
+    x = np.array([1.0, -2.0, 0.5])
+    v = np.array([0.3, 1.0, -2.0])
+    value, tangent = s2s.jvp(_calls_rebinding_helper)(x, v)
+    expected = np.vdot(numerical_gradient(_calls_rebinding_helper, [x], 0), v)
+    assert value == pytest.approx(_calls_rebinding_helper(x))
+    assert tangent == pytest.approx(expected, rel=1e-7)
+    assert tangent == pytest.approx(np.vdot(2.0 + 6.0 * x, v), rel=1e-12)
+
+
 # ---- an RNN over T steps ----------------------------------------------------
 
 def _rnn(W, U, b, xs, h0):
