@@ -669,7 +669,14 @@ class ReverseBuilder(InPlaceReverse):
             else:
                 zeros = name(self.namespace.bind("zeros_like_adjoint",
                                                  _runtime().zeros_like_adjoint))
-                results.append(_call(zeros, [name(w)]))
+                if w in self.params and self._overwritten(w):
+                    # the parameter's value is gone by the end: zeros from the
+                    # value passed in, made before the primal sweep
+                    prologue.append(_with_origin(assign(self.adjoint(w),
+                                                        _call(zeros, [name(w)])), None))
+                    results.append(name(self.adjoint(w)))
+                else:
+                    results.append(_call(zeros, [name(w)]))
         if len(results) == 1 and not cfg.multiple:
             gradient = results[0]
         else:
