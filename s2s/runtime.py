@@ -923,3 +923,175 @@ def exclusive_prod_hvp(t, x, axis=None):
     pairs = exclusive_prod(rows, -1) * off  # [i, k]: product of all but i and k
     out = np.sum(pairs * ts[..., None, :], axis=-1)
     return np.transpose(np.reshape(out, moved), inverse)
+
+
+# ---- np.linalg.norm to any order (templates/*/reductions.py) ----------------
+
+def norm_gradient(g, x, y, ord=None, axis=None, keepdims=False):
+    """Adjoint of y = np.linalg.norm(x, ord, axis, keepdims): vector norms
+    (ord None, p, inf, -inf, 0) and matrix norms (None, 'fro', 'nuc', 1, -1,
+    2, -2, inf, -inf). Ties (inf norms, matrix 1/inf norms) split equally.
+    Plain NumPy that s2s differentiates through for higher derivatives; the
+    singular vectors of the 2/-2/'nuc' norms come from singular_gradient,
+    which has templates of its own."""
+    x = np.asarray(x)
+    nd = x.ndim
+    if axis is None:
+        matrix = nd == 2 and ord is not None
+        axes = (0, 1) if matrix else tuple(range(nd))
+        if ord is None and nd != 1:
+            return unreduce(g, x, None, keepdims) * x / _nonzero(unreduce(y, x, None, keepdims))
+    else:
+        axes = _normalize_axes(axis, nd)
+        matrix = len(axes) == 2
+    g = unreduce(g, x, axes, keepdims)
+    y = unreduce(y, x, axes, keepdims)
+    if not matrix:
+        if ord is None or ord == 2:
+            return g * x / _nonzero(y)
+        if ord == np.inf or ord == -np.inf:
+            return g * np.sign(x) * extremum_share(np.abs(x), y, axes[0], True)
+        if ord == 0:
+            return np.zeros_like(g * x)
+        if ord == 1:
+            return g * np.sign(x)
+        return g * np.sign(x) * np.abs(x) ** (ord - 1) / _nonzero(y) ** (ord - 1)
+    r, c = axes
+    if ord is None or ord == "fro":
+        return g * x / _nonzero(y)
+    if ord == "nuc" or ord == 2 or ord == -2:
+        moved = np.moveaxis(x, (r, c), (-2, -1))
+        return g * np.moveaxis(singular_gradient(moved, ord), (-2, -1), (r, c))
+    # 1/-1: max/min column abs sum; inf/-inf: max/min row abs sum
+    sum_axis = r if ord == 1 or ord == -1 else c
+    sums = np.sum(np.abs(x), axis=sum_axis, keepdims=True)
+    if ord == 1 or ord == np.inf:
+        extreme = np.max(sums, axis=(r, c), keepdims=True)
+    else:
+        extreme = np.min(sums, axis=(r, c), keepdims=True)
+    return g * np.sign(x) * extremum_share(sums, extreme, (r, c), True)
+
+
+# The matrix 2, -2 and nuclear norms of a = u @ diag(s) @ vt (thin SVD of a
+# (..., m, n) array, k = min(m, n)) have gradients u_q v_q^T (q the largest /
+# smallest singular value) and u @ vt. Their derivatives, with
+# M = u^T t v, are in the singular bases (u^T dP v):
+#   nuclear: (M - M^T)[i, j] / (s_i + s_j)
+#   2, -2:   [j, q] = (s_q M[j, q] + s_j M[q, j]) / (s_q^2 - s_j^2), [q, j] the
+#            same with M[j, q] and M[q, j] swapped, 0 elsewhere
+# plus, for non-square a, the parts outside the span of u or v. Both are
+# symmetric in (a-perturbation, t): the tangent and the adjoint are the same
+# map. Equal singular values where the formula divides by their difference
+# (a tied largest singular value for the 2-norm) give nan, not a guess.
+
+def singular_gradient(a, ord):
+    """The gradient of the 2 (ord=2), -2 or nuclear ('nuc') norm of the
+    matrices in the last two axes of a."""
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    if ord == "nuc":
+        return u @ vt
+    q = 0 if ord == 2 else np.shape(s)[-1] - 1
+    return u[..., :, q:q + 1] @ vt[..., q:q + 1, :]
+
+
+def svd_factor(a, i):
+    """Factor i (0: u, 1: s, 2: vt) of the thin SVD of a."""
+    return np.linalg.svd(a, full_matrices=False)[i]
+
+
+def divide_or_nan(num, den):
+    """num / den; 0 where num is exactly 0, nan where only den is."""
+    safe = np.where(den == 0, 1.0, den)
+    return np.where(num == 0, 0.0, np.where(den == 0, np.nan, num / safe))
+
+
+def singular_hessian_product(a, t, ord):
+    """The derivative of singular_gradient(a, ord) along t (also its adjoint
+    applied to t). Differentiable NumPy, for higher orders."""
+    u = svd_factor(a, 0)
+    s = svd_factor(a, 1)
+    vt = svd_factor(a, 2)
+    m, n = np.shape(a)[-2:]
+    k = min(m, n)
+    ut = np.swapaxes(u, -1, -2)
+    v = np.swapaxes(vt, -1, -2)
+    tv = t @ v
+    mat = ut @ tv
+    mat_t = np.swapaxes(mat, -1, -2)
+    if ord == "nuc":
+        out = u @ divide_or_nan(mat - mat_t, s[..., :, None] + s[..., None, :]) @ vt
+        if m > k:  # (I - u u^T) t v S^-1 vt
+            out = out + divide_or_nan(tv - u @ mat, s[..., None, :]) @ vt
+        if n > k:  # u S^-1 u^T t (I - v vt)
+            out = out + u @ divide_or_nan(ut @ t - mat @ vt, s[..., :, None])
+        return out
+    q = 0 if ord == 2 else k - 1
+    sq = s[..., q:q + 1]
+    others = 1.0 - np.eye(k)[q]
+    c = divide_or_nan(others, sq ** 2 - s ** 2)  # 1 / (s_q^2 - s_j^2), 0 at j = q
+    col = mat[..., :, q]
+    row = mat[..., q, :]
+    in_col = c * (sq * col + s * row)  # u^T dP v, column q
+    in_row = c * (sq * row + s * col)  # u^T dP v, row q
+    out = (u @ in_col[..., :, None]) @ vt[..., q:q + 1, :] + u[..., :, q:q + 1] @ (in_row[..., None, :] @ vt)
+    if m > k:  # (I - u u^T) t v_q v_q^T / s_q
+        out = out + divide_or_nan(tv[..., :, q:q + 1] - u @ mat[..., :, q:q + 1], sq[..., None, :]) @ vt[..., q:q + 1, :]
+    if n > k:  # u_q u_q^T t (I - v vt) / s_q
+        out = out + u[..., :, q:q + 1] @ divide_or_nan(ut[..., q:q + 1, :] @ t - mat[..., q:q + 1, :] @ vt, sq[..., None, :])
+    return out
+
+
+def svd_factor_adjoint(g, a, i):
+    """Adjoint of svd_factor(a, i) for its adjoint g. With F[i, j] =
+    1 / (s_j^2 - s_i^2) off the diagonal: from u, u ((F o (X - X^T)) S) vt +
+    (I - u u^T) g S^-1 vt with X = u^T g; from s, u diag(g) vt; from vt,
+    u (S (F o (W - W^T))) vt + u S^-1 g (I - v vt) with W = vt g^T."""
+    u = svd_factor(a, 0)
+    s = svd_factor(a, 1)
+    vt = svd_factor(a, 2)
+    m, n = np.shape(a)[-2:]
+    k = min(m, n)
+    if i == 1:
+        return u @ (g[..., :, None] * vt)
+    gap = s[..., None, :] ** 2 - s[..., :, None] ** 2  # [i, j]: s_j^2 - s_i^2
+    if i == 0:
+        x = np.swapaxes(u, -1, -2) @ g
+        out = u @ (divide_or_nan(x - np.swapaxes(x, -1, -2), gap) * s[..., None, :]) @ vt
+        if m > k:
+            out = out + divide_or_nan(g - u @ x, s[..., None, :]) @ vt
+        return out
+    w = vt @ np.swapaxes(g, -1, -2)
+    out = u @ (s[..., :, None] * divide_or_nan(w - np.swapaxes(w, -1, -2), gap)) @ vt
+    if n > k:
+        out = out + u @ divide_or_nan(g - (g @ np.swapaxes(vt, -1, -2)) @ vt, s[..., :, None])
+    return out
+
+
+def svd_factor_tangent(t, a, i):
+    """Tangent of svd_factor(a, i) along t: ds = diag(M) with M = u^T t v;
+    du = u (F o (M S + S M^T)) + (I - u u^T) t v S^-1; dv = v (F o (S M +
+    M^T S)) + (I - v vt) t^T u S^-1 (dvt its transpose)."""
+    u = svd_factor(a, 0)
+    s = svd_factor(a, 1)
+    vt = svd_factor(a, 2)
+    m, n = np.shape(a)[-2:]
+    k = min(m, n)
+    v = np.swapaxes(vt, -1, -2)
+    tv = t @ v
+    mat = np.swapaxes(u, -1, -2) @ tv
+    eye = np.eye(k)
+    if i == 1:
+        return np.sum(mat * eye, axis=-1)
+    off = 1.0 - eye
+    gap = s[..., None, :] ** 2 - s[..., :, None] ** 2
+    mat_t = np.swapaxes(mat, -1, -2)
+    if i == 0:
+        du = u @ divide_or_nan((mat * s[..., None, :] + s[..., :, None] * mat_t) * off, gap)
+        if m > k:
+            du = du + divide_or_nan(tv - u @ mat, s[..., None, :])
+        return du
+    dv = v @ divide_or_nan((s[..., :, None] * mat + mat_t * s[..., None, :]) * off, gap)
+    if n > k:
+        tu = np.swapaxes(t, -1, -2) @ u
+        dv = dv + divide_or_nan(tu - v @ (vt @ tu), s[..., None, :])
+    return np.swapaxes(dv, -1, -2)

@@ -216,3 +216,151 @@ def test_prod_second_order_keeps_float32():
     x = np.array([1.5, 0.0, 0.5, 2.0], dtype=np.float32)
     assert s2s.grad(s2s.grad(_prod_all))(x).dtype == np.float32
     assert s2s.hessian(_prod_all)(x).dtype == np.float32
+
+
+# ---- np.linalg.norm to second and third order ----------------------------------
+# Every ord and axis form the first-order template supports, differentiated
+# again: reverse over reverse (grad(grad), check_grads) and forward over
+# reverse (hessian, hvp, jvp(grad)), against central differences of the s2s
+# gradient. The matrix 2, -2 and nuclear norms go through the SVD.
+
+def _norm_default(x):
+    return np.linalg.norm(x) ** 3
+
+
+def _norm_axis_keepdims(x):
+    return np.sum(np.linalg.norm(x, axis=-1, keepdims=True) * x)
+
+
+def _norm_axis0(x):
+    return np.sum(np.linalg.norm(x, axis=0) ** 2 * np.arange(1.0, x.shape[1] + 1))
+
+
+def _norm_p3(x):
+    return np.sum(np.linalg.norm(x, 3, axis=0) ** 1.5)
+
+
+def _norm_fro(x):
+    return np.linalg.norm(x, "fro") ** 1.5 + np.linalg.norm(x, "fro")
+
+
+def _norm_two(x):
+    return np.linalg.norm(x, 2) ** 2 + np.linalg.norm(x, 2)
+
+
+def _norm_minus_two(x):
+    return np.linalg.norm(x, -2) ** 3
+
+
+def _norm_nuc(x):
+    return np.linalg.norm(x, "nuc") ** 2 + np.sum(x * x)
+
+
+def _norm_batched_two(x):
+    return np.sum(np.linalg.norm(x, 2, axis=(1, 2), keepdims=True) ** 2 * x)
+
+
+def _norm_batched_nuc(x):
+    return np.sum(np.linalg.norm(x, "nuc", axis=(-1, 0)))
+
+
+def _norm_piecewise(x):
+    # ord 1 / inf are piecewise linear: their second derivatives come from the powers
+    return np.linalg.norm(x, 1) ** 2 + np.linalg.norm(x, np.inf) ** 2
+
+
+def _norm_point(shape, seed=0):
+    return np.random.default_rng(seed + len(shape)).normal(size=shape)
+
+
+NORM_CASES = [
+    (_norm_default, (5,)), (_norm_default, (3, 4)), (_norm_default, (2, 3, 2)),
+    (_norm_axis_keepdims, (3, 4)), (_norm_axis0, (4, 3)), (_norm_p3, (3, 2)),
+    (_norm_fro, (3, 3)), (_norm_fro, (2, 4)),
+    (_norm_two, (3, 3)), (_norm_two, (4, 2)), (_norm_two, (2, 5)),
+    (_norm_minus_two, (3, 3)), (_norm_minus_two, (4, 3)),
+    (_norm_nuc, (3, 3)), (_norm_nuc, (4, 2)), (_norm_nuc, (2, 3)),
+    (_norm_batched_two, (2, 3, 3)), (_norm_batched_two, (3, 4, 2)),
+    (_norm_batched_nuc, (3, 2, 4)),
+    (_norm_piecewise, (4,)), (_norm_piecewise, (3, 3)),
+]
+
+
+def _norm_id(case):
+    f, shape = case
+    return f"{f.__name__[6:]}-{'x'.join(map(str, shape))}"
+
+
+@pytest.mark.parametrize("case", NORM_CASES, ids=_norm_id)
+def test_norm_second_derivatives_match_finite_differences(case):
+    f, shape = case
+    x = _norm_point(shape)
+    assert s2s.check_grads(f, (x,), order=2, rtol=1e-5, atol=1e-6)
+    g = s2s.grad(f)
+    v = _norm_point(shape, seed=1)
+    eps = 1e-6
+    expected = (g(x + eps * v) - g(x - eps * v)) / (2 * eps)
+    _, jv = s2s.jvp(g)(x, v)
+    np.testing.assert_allclose(jv, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(s2s.hvp(f)(x, v), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.tensordot(s2s.hessian(f)(x), v, x.ndim), expected,
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", [(_norm_default, (4,)), (_norm_axis_keepdims, (2, 3)),
+                                  (_norm_fro, (3, 2)), (_norm_two, (3, 3)),
+                                  (_norm_minus_two, (3, 2)), (_norm_nuc, (2, 3)),
+                                  (_norm_batched_two, (2, 2, 3))], ids=_norm_id)
+def test_norm_third_order(case):
+    f, shape = case
+    assert s2s.check_grads(f, (_norm_point(shape),), order=3, rtol=1e-4, atol=1e-5)
+
+
+def _norm_plain(x):
+    return np.linalg.norm(x)
+
+
+@pytest.mark.parametrize("shape", [(3,), (6,), (2, 3)])
+def test_norm_hessian_closed_form(shape):
+    # d2 |x| = (I - x x^T / |x|^2) / |x|
+    x = _norm_point(shape, seed=2)
+    flat = x.ravel()
+    r = np.linalg.norm(flat)
+    expected = (np.eye(flat.size) - np.outer(flat, flat) / r ** 2) / r
+    np.testing.assert_allclose(s2s.hessian(_norm_plain)(x), expected.reshape(shape + shape),
+                               rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(s2s.grad(s2s.grad(_norm_plain))(x),
+                               expected.sum(axis=0).reshape(shape), rtol=1e-12, atol=1e-14)
+
+
+def _nuclear(x):
+    return np.linalg.norm(x, "nuc")
+
+
+def test_nuclear_norm_second_derivative_with_equal_singular_values():
+    # 2 * a rotation: all singular values equal. The nuclear norm is still
+    # twice differentiable there, and its second derivative has no division
+    # by a difference of singular values.
+    c, s = np.cos(0.3), np.sin(0.3)
+    x = 2.0 * np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    v = _norm_point((3, 3), seed=3)
+    g = s2s.grad(_nuclear)
+    eps = 1e-6
+    expected = (g(x + eps * v) - g(x - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(s2s.hvp(_nuclear)(x, v), expected, rtol=1e-5, atol=1e-6)
+    assert s2s.check_grads(_nuclear, (x,), order=2, rtol=1e-5, atol=1e-6)
+
+
+def _spectral(x):
+    return np.linalg.norm(x, 2)
+
+
+def test_spectral_norm_with_a_tied_largest_singular_value_is_nan_not_a_guess():
+    # |x|_2 has no second derivative where the largest singular value is tied
+    x = np.diag([2.0, 2.0, 0.5])
+    assert np.isnan(s2s.hessian(_spectral)(x)).any()
+    assert np.isnan(s2s.grad(s2s.grad(_spectral))(x)).any()
+    # untied: finite, and the smaller tie (0.5, 0.5) does not matter
+    y = np.diag([3.0, 0.5, 0.5])
+    assert np.all(np.isfinite(s2s.hessian(_spectral)(y)))
+    assert s2s.check_grads(_spectral, (y,), order=2, rtol=1e-5, atol=1e-6)

@@ -8,7 +8,8 @@ engine cannot drop a constant operand's zero tangent inside a call."""
 from s2s.runtime import (cast_adjoint, diag_adjoint, diagonal_adjoint, exclusive_prod,
                          exclusive_prod_hvp, hstack_adjoint, item_adjoint, ones_if_none,
                          pad_adjoint, prod_adjoint, repeat_adjoint, reverse_cumsum,
-                         sequence_max_adjoint, split_adjoint, take_adjoint, tile_adjoint,
+                         sequence_max_adjoint, singular_gradient, singular_hessian_product,
+                         split_adjoint, svd_factor, svd_factor_tangent, take_adjoint, tile_adjoint,
                          trace_adjoint, unreduce, unstack, vstack_adjoint)
 from s2s.template import d, tangent
 
@@ -103,3 +104,14 @@ def prod_adjoint_(y, g, x, axis=None, keepdims=False):
 @tangent(exclusive_prod)
 def exclusive_prod_(y, x, axis=None):
     d[y] = exclusive_prod_hvp(d[x], x, axis)
+
+
+# np.linalg.norm, ord 2/-2/'nuc' (as templates/reverse/numpy_helpers.py)
+@tangent(singular_gradient)
+def singular_gradient_(y, a, ord):
+    d[y] = singular_hessian_product(a, d[a], ord)
+
+
+@tangent(svd_factor)
+def svd_factor_(y, a, i):
+    d[y] = svd_factor_tangent(d[a], a, i)

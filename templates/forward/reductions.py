@@ -1,7 +1,7 @@
 """Tangents of reductions: the same reduction applied to the tangent."""
 import numpy as np
 
-from s2s.runtime import (average_share, average_spread, average_weights_shape, norm_adjoint,
+from s2s.runtime import (average_share, average_spread, average_weights_shape, norm_gradient,
                          prod_adjoint, reduced_size, unreduce)
 from s2s.template import d, tangent
 
@@ -69,4 +69,4 @@ def average(y, a, axis=None, weights=None, returned=False, keepdims=False):
 
 @tangent(np.linalg.norm)
 def norm(y, x, ord=None, axis=None, keepdims=False):
-    d[y] = np.sum(norm_adjoint(np.ones_like(y), x, y, ord, axis, keepdims) * d[x], axis=axis, keepdims=keepdims)
+    d[y] = np.sum(norm_gradient(np.ones_like(y), x, y, ord, axis, keepdims) * d[x], axis=axis, keepdims=keepdims)

@@ -3,7 +3,8 @@ that a generated gradient can itself be differentiated (grad(grad(f)),
 hessian). Most helpers are linear in the adjoint g they receive: their own
 adjoint is the forward operation. Helpers without a template here (norm,
 average, cholesky adjoints) are differentiated through their source, when
-s2s can read it."""
+s2s can read it; the ones they call that cannot be (they call the SVD) have
+templates here."""
 import numpy as np
 
 from s2s import runtime
@@ -13,7 +14,8 @@ from s2s.runtime import (cast_adjoint, diag_adjoint, diagonal_adjoint, einsum_ad
                          inner_adjoint_a, inner_adjoint_b, item_adjoint, kron_adjoint_a,
                          kron_adjoint_b, ones_if_none, pad_adjoint, prod_adjoint, repeat_adjoint,
                          reverse_cumsum, sequence_max_adjoint, solve_adjoint_a, solve_adjoint_b,
-                         split_adjoint, take_adjoint, tensordot_adjoint_a, tensordot_adjoint_b,
+                         singular_gradient, singular_hessian_product, split_adjoint,
+                         svd_factor, svd_factor_adjoint, take_adjoint, tensordot_adjoint_a, tensordot_adjoint_b,
                          tile_adjoint, to_shape_of, trace_adjoint, unreduce, unstack,
                          vstack_adjoint)
 from s2s.template import adjoint, d, nondifferentiable
@@ -179,3 +181,17 @@ def prod_adjoint_(y, g, x, axis=None, keepdims=False):
 @adjoint(exclusive_prod)
 def exclusive_prod_(y, x, axis=None):
     d[x] = exclusive_prod_hvp(d[y], x, axis)
+
+
+# np.linalg.norm, ord 2/-2/'nuc' on matrices: norm_gradient calls
+# singular_gradient (u_q v_q^T or u @ vt), whose derivative is a symmetric map
+# (tangent and adjoint alike); that one is differentiable NumPy over
+# svd_factor, whose adjoint is too: any order, no tuple-valued SVD inside.
+@adjoint(singular_gradient)
+def singular_gradient_(y, a, ord):
+    d[a] = singular_hessian_product(a, d[y], ord)
+
+
+@adjoint(svd_factor)
+def svd_factor_(y, a, i):
+    d[a] = svd_factor_adjoint(d[y], a, i)

@@ -11,7 +11,7 @@ np.maximum/np.minimum instead send it all to their first argument.
 import numpy as np
 
 from s2s.runtime import (average_adjoint_a, average_adjoint_weights, extremum_share,
-                         norm_adjoint, prod_adjoint, reduced_size, reverse_cumsum, unreduce)
+                         norm_gradient, prod_adjoint, reduced_size, reverse_cumsum, unreduce)
 from s2s.template import adjoint, d
 
 
@@ -66,4 +66,4 @@ def average(y, a, axis=None, weights=None, returned=False, keepdims=False):
 
 @adjoint(np.linalg.norm)
 def norm(y, x, ord=None, axis=None, keepdims=False):
-    d[x] = norm_adjoint(d[y], x, y, ord, axis, keepdims)
+    d[x] = norm_gradient(d[y], x, y, ord, axis, keepdims)
