@@ -20,6 +20,8 @@ with optimize=False on the whole pipeline):
   copies      `a = b` followed by reads of a: the reads use b.
   dead code   assignments nothing reads (pure right-hand sides only).
 """
+import itertools
+
 import gast
 import numpy as np
 
@@ -359,29 +361,36 @@ def _rename_loads(node, old, new):
 
 def _remove_dead(fn, resolve):
     """Remove assignments whose target nothing reads, when the right-hand
-    side has no side effect."""
-    while True:
-        reads = {}
-        for stmt in _walk_statements(fn.body):
-            for n in _own_reads(stmt):
-                reads[n] = reads.get(n, 0) + 1
-        removed = False
+    side has no side effect. Statements are visited last to first and the
+    reads of a removed one are uncounted at once, so a chain of dead values
+    goes in one pass (linear in the function's size)."""
+    reads = {}
+    for stmt in _walk_statements(fn.body):
+        for n in _own_reads(stmt):
+            reads[n] = reads.get(n, 0) + 1
 
-        def block(stmts):
-            nonlocal removed
-            out = []
-            for stmt in stmts:
-                for field in ("body", "orelse"):
-                    inner = getattr(stmt, field, None)
-                    if inner:
-                        setattr(stmt, field, block(inner))
-                if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
-                        and stmt.targets[0].id not in reads and _pure(stmt.value, resolve)):
-                    removed = True
-                    continue
-                out.append(stmt)
-            return out
-        fn.body = block(fn.body)
+    def block(stmts):
+        removed = False
+        kept = []
+        for stmt in reversed(stmts):
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if inner:
+                    new_inner, inner_removed = block(inner)
+                    setattr(stmt, field, new_inner)
+                    removed = removed or inner_removed
+            if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                    and not reads.get(stmt.targets[0].id) and _pure(stmt.value, resolve)):
+                for n in _own_reads(stmt):
+                    reads[n] -= 1
+                removed = True
+                continue
+            kept.append(stmt)
+        kept.reverse()
+        return kept, removed
+
+    while True:  # a value read only inside a later loop's dead code: go again
+        fn.body, removed = block(fn.body)
         if not removed:
             return fn.body
 
@@ -404,15 +413,23 @@ def optimize(fn, namespace, primal_of_adjoint):
 
 
 class LiveAdjointMap:
-    """adjoint_map that follows a Namer still handing out names."""
+    """adjoint_map that follows a Namer still handing out names (new names
+    are read as they appear; rebuilding the map on every new name made
+    compiling quadratic in the function's length)."""
 
     def __init__(self, namer):
         self.namer = namer
         self.known = {}
+        self.seen = 0  # how many of namer.derived_names are in known
 
     def get(self, name_, default=None):
-        if len(self.known) != len(self.namer.derived_names):
-            self.known = adjoint_map(self.namer)
+        derived = self.namer.derived_names
+        if len(derived) != self.seen:
+            for (primal, suffix), derived_name in itertools.islice(
+                    derived.items(), self.seen, None):
+                if suffix in ("bar", "dot"):
+                    self.known[derived_name] = primal
+            self.seen = len(derived)
         return self.known.get(name_, default)
 
     def __contains__(self, name_):

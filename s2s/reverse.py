@@ -101,6 +101,7 @@ class ReverseBuilder(InPlaceReverse):
         self.undo_stacks = set()  # names whose in-place changes are pushed on a stack
         self.captured = {}  # wrt local -> name holding its total adjoint
         self._instances = {}
+        self._reads_cache = {}
         from .optimize import Optimizer, LiveAdjointMap
         self.shapes = Optimizer(_Body(self.body, fn.args), namespace, LiveAdjointMap(namer))
         self.shapes.assign_classes(self.body)
@@ -241,6 +242,14 @@ class ReverseBuilder(InPlaceReverse):
         return needed
 
     def _primal_reads(self, stmt):
+        """What this statement's adjoint reads of the primal (computed once;
+        the fixed point in __init__ asks on every round)."""
+        key = id(stmt)
+        if key not in self._reads_cache:
+            self._reads_cache[key] = self._compute_primal_reads(stmt)
+        return self._reads_cache[key]
+
+    def _compute_primal_reads(self, stmt):
         prim = self.resolver(stmt.value)
         target = stmt.targets[0].id
         if prim.kind == "user":

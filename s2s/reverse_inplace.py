@@ -194,6 +194,12 @@ class InPlaceReverse:
         """Names an active template statement's adjoint reads only for their
         shape (unbroadcast(g, x), zeros_like_adjoint(x), ...): an in-place
         change of them need not be undone for this statement."""
+        cache = self.__dict__.setdefault("_shape_reads_cache", {})
+        if id(stmt) not in cache:
+            cache[id(stmt)] = self._compute_shape_only_reads(stmt)
+        return cache[id(stmt)]
+
+    def _compute_shape_only_reads(self, stmt):
         prim = self.resolver(stmt.value)
         if prim.kind != "template" or prim.key in ("list", "tuple", "dict", "method.pop"):
             return set()
