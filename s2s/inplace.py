@@ -18,11 +18,19 @@ What is supported, and checked here:
     (`y = x; y[0] = 1`, or a view `row = H[t]; row[0] = 1`) is refused: the
     write would change x too, which name-level differentiation cannot follow.
     Write `y = x.copy()`.
+  - an augmented assignment `y += v` (any operator) changes y's array in
+    place; where y may share it with another user variable (a row of
+    `for y in x`, `y = x`, a view or an item of x), the generated code checks
+    at run time that y holds no array (a number is rebound, as Python does)
+    and raises UnsupportedError otherwise (in_place_alias_guard).
 Still not followed (documented in the README): reading a view taken before
 its base is written in place (`r = H[0]; H[0] = v; use(r)`) sees the old
 derivative routing.
 """
+import re
+
 import gast
+import numpy as np
 
 from .errors import UnsupportedError
 from .activity import statements
@@ -203,8 +211,105 @@ class InPlace:
                 fix = f"write {line}.copy()" if line.startswith(f"{y} =") and \
                     line.count("=") == 1 else f"make {y} a copy: {y} = ....copy()"
                 how = "is another name for" if isinstance(value, gast.Name) else "shares data with"
+                if getattr(s, "s2s_loop_item", False):  # for y in x: y[j] = v
+                    how = "is a row of"
+                    fix = (f"assign into {x} itself ({x}[i, ...] = ... in a "
+                           f"`for i in range(len({x}))` loop), or make {y} a copy: "
+                           f"{y} = {y}.copy()")
                 raise self.location.error(
                     UnsupportedError,
                     f"s2s does not support assigning into {y}, which {how} {x} (the "
                     f"assignment would change {x} too); {fix}",
                     lineno=origin_of(s) or getattr(s, "lineno", None))
+
+
+# ---- augmented assignment through a second name ------------------------------
+_OPERATORS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
+              gast.MatMult: "@", gast.FloorDiv: "//", gast.Mod: "%"}
+
+
+def in_place_alias_guard(value, message, filename, lineno, text):
+    """Before `y op= v` where y may share its array with another variable:
+    on an array, Python would change that array in place, which s2s does not
+    follow (it computes y op v as a new value): refuse. A number (a row of a
+    1-D array is one) is rebound, as in Python: nothing to refuse."""
+    if isinstance(value, np.ndarray):
+        raise UnsupportedError(message, filename, lineno, text)
+
+
+def _user_name(v, generated):
+    """The user's name behind v (x for its versions x_1, x_2), or None for a
+    temporary s2s made."""
+    if v not in generated:
+        return v
+    match = re.fullmatch(r"(.+)_\d+", v)
+    if match and match.group(1) not in generated:
+        return match.group(1)
+    return None
+
+
+def guard_in_place_aliases(fn, parsed, resolver, namer, namespace):
+    """Put in_place_alias_guard before each augmented assignment (marked by
+    the normaliser) whose variable may share its object with another user
+    variable. Changes fn's body in place."""
+    marked = [s for s in statements(fn.body) if getattr(s, "s2s_augmented", False)]
+    if not marked:
+        return
+    params = [a.id for a in fn.args.args]
+    generated = set(namer.generated)
+    inplace = InPlace(fn.body, params, resolver, parsed.location, generated)
+    guards = {}
+    for stmt in marked:
+        y = stmt.value.left.id
+        shown = _user_name(y, generated) or y
+        others = sorted({u for u in (_user_name(v, generated) for v in inplace.sharing(y))
+                         if u is not None and u != shown})
+        if not others:
+            continue
+        x = others[0]
+        lineno = origin_of(stmt) or getattr(stmt, "lineno", None)
+        text = parsed.location.text(lineno)
+        op = _OPERATORS.get(type(stmt.value.op), "op")
+        bindings = [s for s in statements(fn.body) if isinstance(s, gast.Assign)
+                    and isinstance(s.targets[0], gast.Name) and s.targets[0].id == y]
+        if any(getattr(s, "s2s_loop_item", False) for s in bindings):
+            how = f"is a row of {x} (`for {shown} in {x}`)"
+            fix = (f"write `{x}[i] {op}= ...` in a `for i in range(len({x}))` loop to change "
+                   f"{x}, or `{shown} = {shown} {op} ...` for a new array")
+        else:
+            copies = [s for s in bindings if isinstance(s.value, gast.Name)
+                      and _user_name(s.value.id, generated) is not None]
+            how = ("is another name for" if copies else "shares data with") + f" {x}"
+            fix = (f"write `{shown} = {shown} {op} ...` for a new array, or "
+                   f"`{shown} = {shown}.copy()` first")
+        message = (f"`{shown} {op}= ...` changes the array {shown} in place and {shown} {how}, "
+                   f"so {x} would change too: s2s does not follow that; {fix}")
+        guard = namespace.bind("in_place_alias_guard", in_place_alias_guard)
+        call = gast.Call(func=gast.Name(id=guard, ctx=gast.Load(), annotation=None,
+                                        type_comment=None),
+                         args=[gast.Name(id=y, ctx=gast.Load(), annotation=None, type_comment=None)]
+                         + [gast.Constant(value=c, kind=None)
+                            for c in (message, parsed.location.filename, lineno, text)],
+                         keywords=[])
+        check = gast.Expr(value=call)
+        check.s2s_origin = origin_of(stmt)
+        if check.s2s_origin is not None:
+            check.lineno = check.s2s_origin
+        guards[id(stmt)] = check
+    if guards:
+        _insert_before(fn.body, guards)
+
+
+def _insert_before(body, guards):
+    i = 0
+    while i < len(body):
+        stmt = body[i]
+        check = guards.get(id(stmt))
+        if check is not None:
+            body.insert(i, check)
+            i += 1
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if inner:
+                _insert_before(inner, guards)
+        i += 1

@@ -276,7 +276,16 @@ class Normalizer:
                 self.extend(target.id, stmt.value, out)  # xs += ys extends the list
                 return
             value = gast.BinOp(left=name(target.id), op=stmt.op, right=stmt.value)
+            start = len(out)
             self.assign_to(target, value, out)
+            for s in out[start:]:
+                # On an array, Python changes the object in place: names that
+                # share it see the change (checked in inplace.py).
+                if (isinstance(s, gast.Assign) and isinstance(s.value, gast.BinOp)
+                        and type(s.value.op) is type(stmt.op)
+                        and isinstance(s.value.left, gast.Name) and s.value.left.id == target.id):
+                    s.s2s_augmented = True
+                    break
             return
         if not isinstance(target, gast.Subscript):
             raise self.unsupported("augmented assignment to an attribute", stmt)
@@ -447,7 +456,10 @@ class Normalizer:
         for target, sequence in zip(targets, sequences):
             item = gast.Subscript(value=name(sequence), slice=name(counter), ctx=gast.Load())
             saved = self.origin
+            start = len(prologue)
             self.assign_to(target, item, prologue)
+            for s in prologue[start:]:  # for messages: this name is an item of the sequence
+                s.s2s_loop_item = True
             self.origin = saved
         body = prologue + self.block(stmt.body)
         self.emit(out, gast.For(target=store(counter),

@@ -126,6 +126,9 @@ class Prepared:
             and isinstance(n.ctx, (gast.Store, gast.Param))}
         self.resolver = Resolver(self.parsed, self.locals)
         self.namespace = NamespaceBuilder(self.parsed, self.namer, self.locals)
+        from .inplace import guard_in_place_aliases
+        guard_in_place_aliases(self.normalized, self.parsed, self.resolver, self.namer,
+                               self.namespace)
 
 
 def build_reverse(fn, config):

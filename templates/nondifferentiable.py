@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from s2s import runtime
+from s2s.inplace import in_place_alias_guard
 from s2s.template import nondifferentiable
 
 nondifferentiable(
@@ -25,3 +26,5 @@ nondifferentiable(
 )
 # runtime helpers whose results are constants: zeros, sizes, permutations
 nondifferentiable(runtime.zeros_like_adjoint, runtime.ones_like_seed, runtime.reduced_size, runtime.inverse_axes)
+# the check before `y += v` where y may share an array (s2s/inplace.py)
+nondifferentiable(in_place_alias_guard)

@@ -5,6 +5,7 @@ checked against central finite differences, every jvp against the gradient
 modifies the caller's arrays, lists or dicts."""
 import copy
 import importlib.util
+import inspect
 import os
 import re
 
@@ -297,6 +298,140 @@ def test_assignments_that_are_refused(f, words):
     with pytest.raises(s2s.UnsupportedError) as info:
         s2s.grad(f)(X.copy())
     assert words in str(info.value)
+
+
+# ---- augmented assignment through a second name ------------------------------------
+# On an array, `r += v` changes r's object in place: when r is a row of x
+# (`for r in x`), another name for x, a view of x or an item of a container, x
+# changes too (Python semantics). s2s follows values by name, so it refuses
+# that with an UnsupportedError naming the line, raised when the value turns
+# out to be an array. On a number (a row of a 1-D array, x[0] of a vector)
+# `+=` rebinds, in Python as in s2s, and is differentiated like `r = r + v`.
+
+def rows_incremented(x):
+    for r in x:
+        r += 1.0  # !aug
+    return np.sum(x * x)
+
+
+def rows_scaled_and_summed(x):
+    total = 0.0
+    for r in x:
+        r *= 2.0  # !aug
+        total = total + np.sum(r * r)
+    return total + np.sum(x)
+
+
+def rows_of_a_list(x):
+    xs = [x, x * 2.0]
+    for a in xs:
+        a -= 0.5  # !aug
+    return np.sum(xs[0] * xs[1])
+
+
+def copy_incremented(x):
+    y = x
+    y += 1.0  # !aug
+    return np.sum(x * y)
+
+
+def view_scaled(x):
+    y = x.T
+    y *= 2.0  # !aug
+    return np.sum(x * x)
+
+
+def item_incremented(x):
+    params = {"w": x * 2.0}
+    w = params["w"]
+    w += x  # !aug
+    return np.sum(params["w"] * x)
+
+
+def first_accumulated(x):
+    s = x[0]
+    for i in range(1, len(x)):
+        s += x[i]  # !aug
+    return np.sum(s * s) + np.sum(x)
+
+
+def _aug_line(f):
+    lines, first = inspect.getsourcelines(f)
+    (offset,) = [i for i, text in enumerate(lines) if "# !aug" in text]
+    return first + offset
+
+
+ALIASED_AUG = [rows_incremented, rows_scaled_and_summed, rows_of_a_list, copy_incremented,
+               view_scaled, item_incremented, first_accumulated]
+
+
+@pytest.mark.parametrize("f, mode", [(f, mode) for f in ALIASED_AUG
+                                     for mode in ("grad", "jvp", "hessian", "grad_of_grad")
+                                     # (second derivatives of code that loops over a
+                                     # list of arrays are not supported yet)
+                                     if f is not rows_of_a_list or mode in ("grad", "jvp")],
+                         ids=lambda v: v if isinstance(v, str) else v.__name__)
+def test_augmented_assignment_into_a_shared_array_is_refused(f, mode):
+    x = SEQ.copy()  # 2-D: rows and x[0] are arrays that share x's data
+    run = {"grad": lambda: s2s.grad(f)(x),
+           "jvp": lambda: s2s.jvp(f)(x, np.ones_like(x)),
+           "hessian": lambda: s2s.hessian(f)(x),
+           "grad_of_grad": lambda: s2s.grad(s2s.grad(f))(x)}[mode]
+    with pytest.raises(s2s.UnsupportedError) as info:
+        run()
+    exc = info.value
+    assert exc.filename == __file__ and exc.lineno == _aug_line(f), str(exc)
+    assert "# !aug" in exc.text and "in place" in str(exc)
+    np.testing.assert_array_equal(x, SEQ)  # the caller's array is untouched
+
+
+def test_augmented_assignment_messages_say_what_to_write():
+    x = SEQ.copy()
+    with pytest.raises(s2s.UnsupportedError) as info:
+        s2s.grad(rows_incremented)(x)
+    text = str(info.value)
+    assert "r is a row of x (`for r in x`)" in text
+    assert "`x[i] += ...` in a `for i in range(len(x))` loop" in text
+    assert "`r = r + ...` for a new array" in text
+    with pytest.raises(s2s.UnsupportedError) as info:
+        s2s.grad(copy_incremented)(x)
+    assert "y is another name for x" in str(info.value)
+    assert "`y = y + ...` for a new array, or `y = y.copy()` first" in str(info.value)
+
+
+@pytest.mark.parametrize("f", [rows_incremented, rows_scaled_and_summed, first_accumulated],
+                         ids=lambda f: f.__name__)
+def test_augmented_assignment_on_numbers_rebinds_as_python_does(f):
+    # x 1-D: the rows are numbers, `r += v` leaves x alone in Python too
+    check_both(f, X.copy())
+    assert s2s.check_grads(f, (X.copy(),), order=2, rtol=1e-5, atol=1e-7)
+
+
+def fresh_array_incremented(x):
+    y = x * 2.0
+    y += np.sin(x)
+    for r in np.stack([x, x * x]):
+        r *= 3.0  # a row of a new array nobody else reads
+    y *= y
+    return np.sum(y)
+
+
+def test_augmented_assignment_on_an_unshared_array_is_differentiated():
+    check_both(fresh_array_incremented, X.copy())
+    check_both(fresh_array_incremented, SEQ.copy())
+
+
+def rows_assigned_into(x):
+    for r in x:
+        r[0] = 5.0
+    return np.sum(x * x)
+
+
+def test_assignment_into_a_row_says_what_to_write():
+    with pytest.raises(s2s.UnsupportedError) as info:
+        s2s.grad(rows_assigned_into)(SEQ.copy())
+    assert "r, which is a row of x" in str(info.value)
+    assert "x[i, ...] = ... in a `for i in range(len(x))` loop" in str(info.value)
 
 
 # ---- 2. lists -----------------------------------------------------------------------
