@@ -156,21 +156,72 @@ class Optimizer:
         return None
 
     def assign_classes(self, body):
-        for arg in self.fn.args.args:
-            if self.counts.get(arg.id, 0) == 1:
-                self.classes[arg.id] = _base(arg.id)
-                self._add_representative(self.classes[arg.id], -1, arg.id)
+        params = [arg.id for arg in self.fn.args.args]
         # an integer from range(...) broadcasts like a constant, in whichever
         # loop (primal or reverse) it is bound
-        range_targets = {}
+        range_targets, other_bindings = {}, set()
         for stmt in _walk_statements(body):
             if isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name) and \
                     _is_range(stmt.iter):
                 range_targets[stmt.target.id] = range_targets.get(stmt.target.id, 0) + 1
-        for target, count in range_targets.items():
-            if count == self.counts.get(target):
-                self.classes[target] = SCALAR
+            elif isinstance(stmt, gast.For):
+                other_bindings |= {n.id for n in gast.walk(stmt.target)
+                                   if isinstance(n, gast.Name)}
+            elif isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Name):
+                # tuple unpacking rebinds; x[i] = v keeps x's shape
+                other_bindings |= {n.id for n in gast.walk(stmt.targets[0])
+                                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        range_classes = {target: SCALAR for target, count in range_targets.items()
+                         if count == self.counts.get(target)}
         top_level = {id(stmt): index for index, stmt in enumerate(body)}
+        reassigned = {}  # name -> its assignments, for names assigned more than once
+        for stmt in _walk_statements(body):
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+                target = stmt.targets[0].id
+                if self.counts.get(target, 0) > 1 and target not in self.primal_of \
+                        and target not in range_classes:
+                    reassigned.setdefault(target, []).append(stmt)
+        for target in other_bindings:
+            reassigned.pop(target, None)
+        # Values whose shape cannot change while the function runs: classes
+        # made of them hold for every value a reassigned name takes.
+        self.stable_bases = {p for p in params} | {
+            stmt.targets[0].id for stmt in body if isinstance(stmt, gast.Assign)
+            and isinstance(stmt.targets[0], gast.Name)
+            and self.counts.get(stmt.targets[0].id) == 1}
+        # A name assigned several times gets a class when every assignment
+        # gives it the same one, made of values that never change: then, by
+        # induction, every value it takes has that shape (`b = b * 2` in a
+        # loop keeps b's shape). Optimistic: assume the class its first
+        # assignment gives, drop the names that break it, until none does.
+        guesses, rejected = {}, set()
+        while True:  # each round rejects a guess or makes one: at most 2n + 1 rounds
+            self._single_assigned_classes(body, params, top_level, {**range_classes, **guesses})
+            broken = {target for target, guess in guesses.items()
+                      if any(self.class_of(stmt.value) != guess
+                             for stmt in reassigned[target])}
+            for target in broken:
+                del guesses[target]
+            rejected |= broken
+            new = {}
+            for target, assignments in reassigned.items():
+                if target in guesses or target in rejected:
+                    continue
+                guess = _base(target) if target in params else \
+                    self.class_of(assignments[0].value)
+                if guess is not None and guess <= self.stable_bases:
+                    new[target] = guess
+            if not broken and not new:
+                break
+            guesses.update(new)
+
+    def _single_assigned_classes(self, body, params, top_level, known):
+        self.classes = dict(known)
+        self.representatives = {}
+        for arg in params:
+            if self.counts.get(arg, 0) == 1:
+                self.classes[arg] = _base(arg)
+                self._add_representative(self.classes[arg], -1, arg)
         for stmt in _walk_statements(body):
             if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
                 continue
@@ -253,10 +304,17 @@ class Optimizer:
 
     def run(self):
         self.assign_classes(self.fn.body)
+        changed_in_place = _changed_in_place(self.fn)
         for position, top in enumerate(self.fn.body):
             for stmt in _walk_statements([top]):
                 if isinstance(stmt, gast.Assign):
-                    stmt.value = self.simplify(stmt.value, position)
+                    value = self.simplify(stmt.value, position)
+                    # `a = ones * x` folded to `a = x` makes a share x's array:
+                    # not when either is then changed in place
+                    if not (isinstance(value, gast.Name) and not isinstance(
+                            stmt.value, gast.Name) and isinstance(stmt.targets[0], gast.Name)
+                            and {stmt.targets[0].id, value.id} & changed_in_place):
+                        stmt.value = value
                     self.record_constant_values(stmt)
                 elif isinstance(stmt, gast.Return):
                     stmt.value = self.simplify(stmt.value, position)
@@ -264,6 +322,25 @@ class Optimizer:
                                          {a.id for a in self.fn.args.args})
         self.fn.body = _remove_dead(self.fn, self.resolve)
         return self.fn
+
+
+def _changed_in_place(fn):
+    """Names whose object the function changes: a[i] = v, a += v, a.m(...)."""
+    names = set()
+    for node in gast.walk(fn):
+        target = None
+        if isinstance(node, (gast.Subscript, gast.Attribute)) and \
+                isinstance(node.ctx, gast.Store):
+            target = node.value
+        elif isinstance(node, gast.AugAssign):
+            target = node.target
+        elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
+            target = node.func.value
+        while isinstance(target, (gast.Subscript, gast.Attribute)):
+            target = target.value
+        if isinstance(target, gast.Name):
+            names.add(target.id)
+    return names
 
 
 def _is_range(expr):
@@ -380,7 +457,8 @@ def _remove_dead(fn, resolve):
                     setattr(stmt, field, new_inner)
                     removed = removed or inner_removed
             if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
-                    and not reads.get(stmt.targets[0].id) and _pure(stmt.value, resolve)):
+                    and not reads.get(stmt.targets[0].id) and _pure(stmt.value, resolve)) \
+                    or _empty_if(stmt, resolve):
                 for n in _own_reads(stmt):
                     reads[n] -= 1
                 removed = True
@@ -393,6 +471,14 @@ def _remove_dead(fn, resolve):
         fn.body, removed = block(fn.body)
         if not removed:
             return fn.body
+
+
+def _empty_if(stmt, resolve):
+    """An `if` left with nothing to do in either branch."""
+    def empty(body):
+        return all(isinstance(s, gast.Pass) for s in body)
+    return isinstance(stmt, gast.If) and empty(stmt.body) and empty(stmt.orelse) \
+        and _pure(stmt.test, resolve)
 
 
 def _pure(expr, resolve):

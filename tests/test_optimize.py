@@ -182,3 +182,66 @@ def test_optimize_false_gives_the_same_derivatives(case):
 def test_optimize_must_be_a_bool():
     with pytest.raises(ValueError, match="optimize"):
         s2s.grad(softplus_loss, optimize="no")
+
+
+# ---- a reassigned value keeps its class when every assignment gives it ----
+def doubling_loop(a):
+    b = a * 2
+    while np.linalg.norm(b) < 1000:
+        b = b * 2
+    if np.sum(b) > 0:
+        c = b
+    else:
+        c = 100 * b
+    return np.sum(c)
+
+
+@pytest.mark.parametrize("a", [np.array([0.3]), -rand(5, seed=13), rand(2, 3, seed=14)])
+def test_loop_that_keeps_the_shape_pushes_nothing(a):
+    assert_grad_fd(doubling_loop, (a,))
+    src = _code(s2s.source(s2s.grad(doubling_loop)))
+    assert "_stack" not in src and "unbroadcast" not in src
+
+
+def growing_in_loop(x, w, n):
+    b = x * 1.0
+    for i in range(n):
+        b = b * w          # broadcasts b up to w's shape on the first pass
+    return np.sum(b)
+
+
+@pytest.mark.parametrize("shapes", [((3,), (3,)), ((3,), (2, 3)), ((), (4,)), ((2, 1), (1, 3))])
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_loop_that_changes_the_shape_is_not_assumed_to_keep_it(shapes, n):
+    x, w = rand(*shapes[0], seed=15), rand(*shapes[1], seed=16)
+    for position in (0, 1):
+        expected = numerical_gradient(lambda *a: growing_in_loop(*a, n), (x, w), position)
+        got = s2s.grad(growing_in_loop, wrt=position)(x, w, n)
+        assert np.shape(got) == np.shape((x, w)[position])
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+
+
+def branches_of_two_shapes(x, y):
+    if np.sum(x) > 0:
+        c = x * 2.0
+    else:
+        c = x * y          # another shape when y is larger than x
+    return np.sum(c * c)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_branches_giving_two_shapes(sign):
+    x, y = sign * np.abs(rand(3, seed=17)), rand(2, 3, seed=18)
+    assert_grad_fd(branches_of_two_shapes, (x, y), wrt=(0, 1))
+
+
+def reassigned_parameter(x, n):
+    for i in range(n):
+        x = np.sin(x) * 1.5
+    return np.sum(x)
+
+
+def test_reassigned_parameter_keeps_its_class():
+    x = rand(4, seed=19)
+    assert_grad_fd(reassigned_parameter, (x, 3), wrt=0)
+    assert "unbroadcast" not in _code(s2s.source(s2s.grad(reassigned_parameter)))
