@@ -679,11 +679,12 @@ class ReverseBuilder(InPlaceReverse):
                 zeros = name(self.namespace.bind("zeros_like_adjoint",
                                                  _runtime().zeros_like_adjoint))
                 if w in self.params and self._overwritten(w):
-                    # the parameter's value is gone by the end: zeros from the
-                    # value passed in, made before the primal sweep
-                    prologue.append(_with_origin(assign(self.adjoint(w),
-                                                        _call(zeros, [name(w)])), None))
-                    results.append(name(self.adjoint(w)))
+                    # the parameter may hold another value by the end: zeros
+                    # shaped like the value passed in, made before the primal
+                    zero_name = self.namer.fresh(f"{w}_unconnected_bar", numbered=False)
+                    prologue.append(_with_origin(assign(zero_name, _call(zeros, [name(w)])),
+                                                 None))
+                    results.append(name(zero_name))
                 else:
                     results.append(_call(zeros, [name(w)]))
         if len(results) == 1 and not cfg.multiple:
