@@ -473,6 +473,110 @@ def _remove_dead(fn, resolve):
             return fn.body
 
 
+def _inline_temporaries(fn, counts, resolve, temporaries):
+    """`t2 = t1 + b1; h = np.tanh(t2)` -> `h = np.tanh(t1 + b1)`: a temporary
+    of the compiler that one assignment shortly after it reads (and nothing
+    else) is folded into that assignment. Fewer lines to read, and the
+    temporary array is freed as soon as it is used (keeping dead arrays alive
+    made fresh allocations land in cold memory)."""
+    reads = {}
+    for stmt in _walk_statements(fn.body):
+        for n in _own_reads(stmt):
+            reads[n] = reads.get(n, 0) + 1
+
+    def movable(stmt):
+        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+            return False
+        target = stmt.targets[0].id
+        return (target in temporaries and counts.get(target) == 1 and reads.get(target) == 1
+                and not isinstance(stmt.value, gast.Name) and _pure(stmt.value, resolve)
+                and _size(stmt.value) <= INLINE_SIZE)
+
+    def block(stmts):
+        stmts = list(stmts)
+        for stmt in stmts:
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if inner:
+                    setattr(stmt, field, block(inner))
+        index = 0
+        while index < len(stmts):
+            if movable(stmts[index]) and _fold_into_reader(stmts, index, resolve):
+                del stmts[index]
+                continue
+            index += 1
+        return stmts
+    return block(fn.body)
+
+
+def _fold_into_reader(stmts, index, resolve):
+    """Put stmts[index]'s value where a later assignment reads it; False when
+    the reader is not close, not an assignment, or values change between."""
+    definition = stmts[index]
+    temporary = definition.targets[0].id
+    inputs = set(_reads(definition.value))
+    for reader in stmts[index + 1:index + 1 + COPY_WINDOW]:
+        if _is_push(reader) and reader.value.func.value.id not in inputs \
+                and temporary not in _reads(reader):
+            continue  # `h_stack.append(h)` between changes nothing the value reads
+        if not isinstance(reader, gast.Assign):
+            return False
+        if temporary in _reads(reader):
+            if not _pure(reader.value, resolve) or _in_repeated_scope(reader.value, temporary) \
+                    or _size(reader.value) + _size(definition.value) > INLINE_SIZE * 2:
+                return False
+            reader.value = _substitute(reader.value, temporary, definition.value)
+            return True
+        stored = {_root_name(t) for t in reader.targets} | {
+            n.id for t in reader.targets for n in gast.walk(t) if isinstance(n, gast.Name)}
+        if stored & (inputs | {temporary}) or not _pure(reader.value, resolve):
+            return False
+    return False
+
+
+INLINE_SIZE = 12  # AST nodes of an expression folded into its reader
+
+
+def _is_push(stmt):
+    """`name.append(value)` (a stack push of the generated code, or the user's)."""
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call) \
+        and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "append" \
+        and isinstance(stmt.value.func.value, gast.Name) and len(stmt.value.args) == 1 \
+        and isinstance(stmt.value.args[0], gast.Name) and not stmt.value.keywords
+
+
+def _size(node):
+    return sum(1 for _ in gast.walk(node))
+
+
+def _root_name(node):
+    while isinstance(node, (gast.Subscript, gast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
+
+
+def _in_repeated_scope(expr, name_):
+    """Is name_ read inside a comprehension or lambda (evaluated many times)?"""
+    for node in gast.walk(expr):
+        if isinstance(node, (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp,
+                             gast.Lambda)):
+            if name_ in _reads(node):
+                return True
+    return False
+
+
+def _substitute(expr, name_, value):
+    if isinstance(expr, gast.Name) and expr.id == name_ and isinstance(expr.ctx, gast.Load):
+        return value
+    for field, child in gast.iter_fields(expr):
+        if isinstance(child, gast.AST):
+            setattr(expr, field, _substitute(child, name_, value))
+        elif isinstance(child, list):
+            setattr(expr, field, [_substitute(c, name_, value) if isinstance(c, gast.AST)
+                                  else c for c in child])
+    return expr
+
+
 def _empty_if(stmt, resolve):
     """An `if` left with nothing to do in either branch."""
     def empty(body):
@@ -494,8 +598,11 @@ def _pure(expr, resolve):
     return True
 
 
-def optimize(fn, namespace, primal_of_adjoint):
-    return Optimizer(fn, namespace, primal_of_adjoint).run()
+def optimize(fn, namespace, primal_of_adjoint, temporaries=()):
+    optimizer = Optimizer(fn, namespace, primal_of_adjoint)
+    fn = optimizer.run()
+    fn.body = _inline_temporaries(fn, optimizer.counts, optimizer.resolve, set(temporaries))
+    return fn
 
 
 class LiveAdjointMap:

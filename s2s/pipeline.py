@@ -119,6 +119,9 @@ class Prepared:
             self.normalized = normalize(self.parsed, self.namer)
         finally:
             self.parsed.node = original
+        # the normaliser's temporaries (t1, t2, ...): the optimiser may fold
+        # them back into the expression that reads them
+        self.temporaries = set(self.namer.generated)
         from .versions import rename_versions
         rename_versions(self.normalized, self.namer, keep)
         self.locals = Normalizer(self.parsed, self.namer).locals | {
@@ -157,7 +160,10 @@ def _optimized(fdef, prepared, config):
     if not getattr(config, "optimize", True):
         return fdef
     from .optimize import adjoint_map, optimize
-    return optimize(fdef, prepared.namespace, adjoint_map(prepared.namer))
+    derivatives = adjoint_map(prepared.namer)
+    temporaries = prepared.temporaries | {d for d, primal in derivatives.items()
+                                          if primal in prepared.temporaries}
+    return optimize(fdef, prepared.namespace, derivatives, temporaries)
 
 
 def _check_wrt_locals(prepared, names):

@@ -245,3 +245,40 @@ def test_reassigned_parameter_keeps_its_class():
     x = rand(4, seed=19)
     assert_grad_fd(reassigned_parameter, (x, 3), wrt=0)
     assert "unbroadcast" not in _code(s2s.source(s2s.grad(reassigned_parameter)))
+
+
+# ---- temporaries folded back into their single reader ----------------------
+def tanh_layer(W, b, X):
+    h = np.tanh(X @ W + b)
+    return np.sum(h * h)
+
+
+def test_single_use_temporaries_are_folded_into_their_reader():
+    W, b, X = rand(4, 3, seed=20), rand(3, seed=21), rand(5, 4, seed=22)
+    assert_grad_fd(tanh_layer, (W, b, X), wrt=(0, 1))
+    src = _code(s2s.source(s2s.grad(tanh_layer, wrt=(0, 1))))
+    plain = _code(pipeline.build_reverse(tanh_layer, _unoptimized_config(["W", "b"])).source)
+    assert "np.tanh(t1 + b)" in src          # t2 = t1 + b is gone
+    assert len(src.splitlines()) < len(plain.splitlines())
+
+
+def _unoptimized_config(wrt):
+    config = ReverseConfig(wrt)
+    config.optimize = False
+    return config
+
+
+def popped_between(x, n):
+    y = x * 1.0
+    for i in range(n):
+        y = np.sin(y) + y * 0.5   # y is pushed and popped around these temporaries
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_folding_never_moves_a_read_past_a_restore(n):
+    x = rand(3, seed=23)
+    assert_grad_fd(popped_between, (x, n))
+    for line in _code(s2s.source(s2s.grad(popped_between))).splitlines():
+        if ".pop()" in line:  # a restore stays a plain assignment
+            assert line.strip().count("=") == 1

@@ -73,7 +73,9 @@ def fresh_copy(fn):
     copy.__kwdefaults__ = fn.__kwdefaults__
     copy.__qualname__ = fn.__qualname__
     copy.__module__ = fn.__module__
-    copy.__dict__.update(fn.__dict__)
+    # not s2s's cache of compiled derivatives, which lives on the function
+    copy.__dict__.update({k: v for k, v in fn.__dict__.items()
+                          if k != "__s2s_derivatives__"})
     return copy
 
 
