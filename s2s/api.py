@@ -363,7 +363,10 @@ def source(df):
 
 def numerical_gradient(f, args, index, eps=1e-6):
     """Central finite differences of sum(f(*args)) w.r.t. args[index], in float64."""
-    args = [np.array(a, dtype=np.float64) if _is_float(a) else a for a in args]
+    # float arrays in float64; a Python float stays one (a 0-d array would
+    # change in place under `x *= c`, where a float is rebound)
+    args = [np.array(a, dtype=np.float64) if _is_float(a) and not isinstance(a, float)
+            else a for a in args]
     x = args[index]
     scalar = np.ndim(x) == 0
     x = np.array(x, dtype=np.float64)

@@ -227,8 +227,11 @@ def _check_order2(f, args, wrt):
         return Outcome(_kind_of(exc, "order2-runtime"), _first_error(exc))
     if not np.all(np.isfinite(got)) or np.max(np.abs(got), initial=0) > HUGE:
         return Outcome("skipped:range", f"order 2: {got!r}")
-    numeric = numerical_gradient(first, args, position)
-    scale = 1.0 + float(np.sum(np.abs(first(*copy.deepcopy(args)))))
+    try:
+        numeric = numerical_gradient(first, args, position)
+        scale = 1.0 + float(np.sum(np.abs(first(*copy.deepcopy(args)))))
+    except Exception as exc:
+        return Outcome(_kind_of(exc, "order2-runtime"), _first_error(exc))
     if _close(got, numeric, scale):
         return Outcome("ok")
     others = [numerical_gradient(first, args, position, eps) for eps in (1e-4, 1e-5)]
