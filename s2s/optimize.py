@@ -26,6 +26,7 @@ import gast
 import numpy as np
 
 from . import runtime
+from .names import copy_tree
 
 COPY_WINDOW = 8  # statements after a copy in which its reads are looked for
 # A shape class is a frozenset of "base" shapes that broadcast together to the
@@ -44,6 +45,7 @@ SHAPE_OF_SECOND = {runtime.unbroadcast, runtime.to_shape_of, runtime.broadcast_l
 # (function, argument position) read only for the argument's shape
 SHAPE_ONLY_ARGUMENT = {runtime.unbroadcast: 1, runtime.to_shape_of: 1,
                        runtime.broadcast_like: 1, runtime.unreduce: 1}
+SHAPE_ONLY_ARGUMENT_SET = set(SHAPE_ONLY_ARGUMENT)
 SHAPE_OF_FIRST = {runtime.ones_like_seed, runtime.zeros_like_adjoint, np.ones_like,
                   np.zeros_like}
 REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod}
@@ -602,7 +604,58 @@ def optimize(fn, namespace, primal_of_adjoint, temporaries=()):
     optimizer = Optimizer(fn, namespace, primal_of_adjoint)
     fn = optimizer.run()
     fn.body = _inline_temporaries(fn, optimizer.counts, optimizer.resolve, set(temporaries))
+    fn.body = _release_shape_only(fn, optimizer, set(temporaries))
     return fn
+
+
+def _release_shape_only(fn, optimizer, temporaries):
+    """`t1 = X @ W1; h = np.tanh(t1 + b1)` with t1 read later only for its
+    shape (`unbroadcast(g, t1)`): after its last other read, t1 is replaced
+    by a stand-in of its shape (runtime.shape_stand_in), so a large array
+    is not kept alive to the end of the gradient just for its shape."""
+    counts = optimizer.counts
+    last_use, shape_reads = {}, {}
+    for position, top in enumerate(fn.body):
+        for node in gast.walk(top):
+            if isinstance(node, gast.Call) and \
+                    optimizer.resolve(node.func) in SHAPE_ONLY_ARGUMENT_SET:
+                index = SHAPE_ONLY_ARGUMENT[optimizer.resolve(node.func)]
+                if len(node.args) > index and isinstance(node.args[index], gast.Name):
+                    shape_reads.setdefault(node.args[index].id, []).append(position)
+                    node.args[index].s2s_shape_read = True
+        for node in gast.walk(top):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
+                    and not getattr(node, "s2s_shape_read", False):
+                last_use[node.id] = position
+    released = {}
+    for position, top in enumerate(fn.body):
+        if not (isinstance(top, gast.Assign) and isinstance(top.targets[0], gast.Name)):
+            continue
+        v = top.targets[0].id
+        if v not in temporaries or counts.get(v) != 1 or v not in shape_reads:
+            continue
+        after = max(last_use.get(v, position), position)
+        if max(shape_reads[v]) > after:
+            released.setdefault(after, []).append(v)
+    if not released:
+        return fn.body
+    stand_in = gast.Name(id=optimizer.namespace.bind("shape_stand_in", runtime.shape_stand_in),
+                         ctx=gast.Load(), annotation=None, type_comment=None)
+    body = []
+    for position, top in enumerate(fn.body):
+        body.append(top)
+        for v in released.get(position, ()):
+            call = gast.Call(func=copy_tree(stand_in), args=[_load(v)], keywords=[])
+            body.append(gast.Assign(targets=[_store(v)], value=call, type_comment=None))
+    return body
+
+
+def _load(name_):
+    return gast.Name(id=name_, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _store(name_):
+    return gast.Name(id=name_, ctx=gast.Store(), annotation=None, type_comment=None)
 
 
 class LiveAdjointMap:

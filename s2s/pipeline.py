@@ -161,8 +161,9 @@ def _optimized(fdef, prepared, config):
         return fdef
     from .optimize import adjoint_map, optimize
     derivatives = adjoint_map(prepared.namer)
-    temporaries = prepared.temporaries | {d for d, primal in derivatives.items()
-                                          if primal in prepared.temporaries}
+    # adjoints are named after their variable, but one read once is as good
+    # folded into its reader: `dpre = (dlogits @ W2.T) * (1 - h * h)` by hand
+    temporaries = prepared.temporaries | set(derivatives)
     return optimize(fdef, prepared.namespace, derivatives, temporaries)
 
 

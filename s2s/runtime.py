@@ -1095,3 +1095,18 @@ def svd_factor_tangent(t, a, i):
         tu = np.swapaxes(t, -1, -2) @ u
         dv = dv + divide_or_nan(tu - v @ (vt @ tu), s[..., None, :])
     return np.swapaxes(dv, -1, -2)
+
+
+def shape_stand_in(x):
+    """For a large array the gradient reads only for its shape and dtype
+    (`unbroadcast(g, x)`): an array of that shape and dtype holding no data
+    (a zero-stride view of one element), so x's memory is freed at once.
+    Freeing dead arrays early keeps the allocator from handing out fresh,
+    cold pages for the arrays made after (page faults cost more than the
+    arithmetic in a large gradient)."""
+    if type(x) is np.ndarray and x.size >= SHAPE_STAND_IN_SIZE:
+        return np.broadcast_to(np.zeros((), dtype=x.dtype), x.shape)
+    return x
+
+
+SHAPE_STAND_IN_SIZE = 1 << 14  # elements; below it, keeping x costs less than the view

@@ -282,3 +282,32 @@ def test_folding_never_moves_a_read_past_a_restore(n):
     for line in _code(s2s.source(s2s.grad(popped_between))).splitlines():
         if ".pop()" in line:  # a restore stays a plain assignment
             assert line.strip().count("=") == 1
+
+
+# ---- a large value read later only for its shape is released --------------
+def bias_layer(W, b, X):
+    h = np.tanh(X @ W + b)
+    return np.sum(h * h)
+
+
+@pytest.mark.parametrize("rows", [3, 300])
+def test_value_kept_only_for_its_shape_is_released(rows):
+    W, b, X = rand(4, 64, seed=24), rand(64, seed=25), rand(rows, 4, seed=26)
+    got = s2s.grad(bias_layer, wrt=(0, 1))(W, b, X)
+    for position, g in enumerate(got):
+        np.testing.assert_allclose(g, numerical_gradient(bias_layer, (W, b, X), position),
+                                   rtol=1e-5, atol=1e-6)
+    src = _code(s2s.source(s2s.grad(bias_layer, wrt=(0, 1))))
+    lines = [line.strip() for line in src.splitlines()]
+    # X @ W is freed right after its one use, its shape kept for unbroadcast
+    assert lines.index("t1 = shape_stand_in(t1)") == lines.index("h = np.tanh(t1 + b)") + 1
+
+
+def test_shape_stand_in_has_the_shape_and_dtype_and_no_data():
+    from s2s.runtime import SHAPE_STAND_IN_SIZE, shape_stand_in
+    big = np.ones((SHAPE_STAND_IN_SIZE, 2), dtype=np.float32)
+    stand_in = shape_stand_in(big)
+    assert stand_in.shape == big.shape and stand_in.dtype == big.dtype
+    assert stand_in.strides == (0, 0) and not np.shares_memory(stand_in, big)
+    small = np.ones(3)
+    assert shape_stand_in(small) is small and shape_stand_in(2.5) == 2.5
