@@ -395,6 +395,7 @@ def _propagate_copies(body, counts, params):
                 inner = getattr(stmt, field, None)
                 if inner:
                     setattr(stmt, field, block(inner))
+        _drop_copies_back(stmts, uses)
         index = 0
         while index < len(stmts):
             stmt = stmts[index]
@@ -414,6 +415,32 @@ def _propagate_copies(body, counts, params):
             index += 1
         return stmts
     return block(body)
+
+
+def _copy_names(stmt):
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+            and isinstance(stmt.value, gast.Name):
+        return stmt.targets[0].id, stmt.value.id
+    return None
+
+
+def _drop_copies_back(stmts, uses):
+    """`a = b; ...; b = a` with neither changed between: the second is a no-op."""
+    index = 0
+    while index < len(stmts):
+        pair = _copy_names(stmts[index])
+        if pair is not None:
+            a, b = pair
+            for later in range(index + 1, min(len(stmts), index + 1 + COPY_WINDOW)):
+                if _copy_names(stmts[later]) == (b, a):
+                    del stmts[later]
+                    uses[a] -= 1
+                    break
+                stored = {n.id for n in gast.walk(stmts[later])
+                          if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+                if stored & {a, b} or not isinstance(stmts[later], gast.Assign):
+                    break
+        index += 1
 
 
 def _safe_to_forward(rest, a, b):

@@ -108,6 +108,7 @@ class ReverseBuilder(InPlaceReverse):
         self.zeroed = set()  # variables whose adjoint gets an explicit zero
         self.adjoint_names = {}
         self._analyse_assignments()
+        self.accumulators = self._constant_started_accumulators()
         self.saved = set()
         self.needed = set()
         while True:  # saving values can give a block adjoint work: iterate
@@ -290,10 +291,86 @@ class ReverseBuilder(InPlaceReverse):
             for item in items if getattr(self.config, "optimize", True) else ():
                 if isinstance(item, Contribution):
                     item.expr = self.shapes.simplify(item.expr)
+                    if key in self.accumulators:
+                        item.expr = self._without_accumulator_shape(item, key)
                 elif isinstance(item, gast.Assign):
                     item.value = self.shapes.simplify(item.value)
             self._instances[key] = (stmt, items)
         return self._instances[key][1]
+
+    # ---- accumulators: `acc = 0.0; for ...: acc = acc + e` ------------------
+    def _constant_started_accumulators(self):
+        """`acc = <constant>` then, in a loop, `t = acc + e; acc = t` and no
+        other use of acc in the loop, with e of a shape that does not change
+        (made of parameters and values assigned once at the top level).
+
+        acc's shape is then the same from the second iteration on (the
+        broadcast of its start and e), so the adjoint of `acc + e` needs no
+        unbroadcast back to acc's shape but on the first iteration, where
+        it would give the adjoint of the constant start, which nothing reads.
+        So acc is never read for its shape and never pushed: a loop that
+        only accumulates grows no stack. Returns {id(t = acc + e): 'acc'}."""
+        found = {}
+        for index, loop in enumerate(self.body):
+            if not isinstance(loop, (gast.For, gast.While)):
+                continue
+            for position, stmt in enumerate(loop.body[:-1]):
+                v = self._accumulated(stmt, loop.body[position + 1], loop)
+                if v is not None and self._starts_constant(v, index):
+                    found[id(stmt)] = v
+        return found
+
+    def _accumulated(self, stmt, copy, loop):
+        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                and isinstance(stmt.value, gast.BinOp)
+                and isinstance(stmt.value.op, (gast.Add, gast.Sub))):
+            return None
+        t = stmt.targets[0].id
+        for v_node, other in ((stmt.value.left, stmt.value.right),
+                              (stmt.value.right, stmt.value.left)):
+            if not (isinstance(v_node, gast.Name) and isinstance(other, (gast.Name,
+                                                                          gast.Constant))):
+                continue
+            v = v_node.id
+            if not (isinstance(copy, gast.Assign) and isinstance(copy.targets[0], gast.Name)
+                    and copy.targets[0].id == v and isinstance(copy.value, gast.Name)
+                    and copy.value.id == t and t in self.temporaries):
+                continue
+            loads = [n.id for n in gast.walk(loop) if isinstance(n, gast.Name)
+                     and isinstance(n.ctx, gast.Load)]
+            stores = [n.id for n in gast.walk(loop) if isinstance(n, gast.Name)
+                      and isinstance(n.ctx, gast.Store)]
+            if loads.count(v) != 1 or loads.count(t) != 1 or stores.count(v) != 1:
+                continue
+            cls = self.shapes.class_of(other)
+            if cls is not None and cls <= self.shapes.stable_bases:
+                return v
+        return None
+
+    def _starts_constant(self, v, loop_index):
+        """v is assigned twice: inactively just before the loop (nothing in
+        between reads it), and in the loop; not a parameter, nor wrt."""
+        if v in self.params or v in self.config.wrt or v in self.config.stop \
+                or self.assign_count.get(v) != 2 or v in self.list_vars:
+            return False
+        for stmt in reversed(self.body[:loop_index]):
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                    and stmt.targets[0].id == v:
+                return not self.is_active_statement(stmt)
+            if v in {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)}:
+                return False
+        return False
+
+    def _without_accumulator_shape(self, item, key):
+        """unbroadcast(g, acc) -> g in the adjoint of `t = acc + e` (see above)."""
+        v = self.accumulators[key]
+        expr = item.expr
+        if item.var == self.adjoint(v) and isinstance(expr, gast.Call) \
+                and self.shapes.resolve(expr.func) is _runtime().unbroadcast \
+                and len(expr.args) == 2 and isinstance(expr.args[1], gast.Name) \
+                and expr.args[1].id == v:
+            return expr.args[0]
+        return expr
 
     def is_active_statement(self, stmt):
         if not isinstance(stmt, gast.Assign) or is_setitem(stmt):
