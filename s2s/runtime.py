@@ -12,6 +12,8 @@ def unbroadcast(g, x):
             return g
     elif isinstance(x, float) and isinstance(g, float):  # Python and NumPy float64 scalars
         return g
+    elif isinstance(x, (list, tuple, dict)):  # a container's adjoint is aligned with it
+        return g
     else:
         shape = np.shape(x)
     g = np.asarray(g)
@@ -153,6 +155,8 @@ def add_adjoints(a, b):
 
 def broadcast_like(g, y):
     """g broadcast to the shape of y (a tangent that lost a broadcast)."""
+    if isinstance(y, (list, tuple, dict)):  # a container's tangent is aligned with it
+        return g
     shape = np.shape(y)
     if np.shape(g) == shape:
         return g
@@ -185,15 +189,17 @@ def dot_adjoint_b(g, a, b):
 
 def inverse_axes(axes):
     """The permutation undoing a transpose by `axes` (None: reverse all)."""
-    if axes is None or axes == ():
+    if axes is None or (isinstance(axes, tuple) and not axes):
         return None
-    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-        axes = axes[0]
-    return tuple(np.argsort(axes))
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list, np.ndarray)):
+        axes = axes[0]  # x.transpose((1, 0)) as well as x.transpose(1, 0)
+    return tuple(int(a) for a in np.argsort(axes))
 
 
 def to_shape_of(g, x):
     """g made x's shape: broadcast up where x is larger, summed down where smaller."""
+    if isinstance(x, (list, tuple, dict)):  # a container's adjoint is aligned with it
+        return g
     shape = np.shape(x)
     if np.shape(g) == shape:
         return g

@@ -498,3 +498,24 @@ def test_second_order_source_stays_short():
     # second-order source blowing up again
     assert len(lines) < 40, "\n".join(lines)
     assert "_stack" not in "\n".join(lines)
+
+
+def _square_sum_and_double(x):
+    return np.sum(x * x), x * 2.0
+
+
+def _through_tuple_helper(x):
+    a, b = _square_sum_and_double(x)
+    return a * np.sum(b * b)          # 4 (sum x^2)^2
+
+
+def test_fourth_order_through_a_helper_returning_a_tuple():
+    x = np.array([0.3, -0.5, 0.8])
+    d = _through_tuple_helper
+    for order in range(1, 5):
+        previous, d = d, s2s.grad(d)
+        expected = numerical_gradient(lambda x: np.sum(previous(x)), (x,), 0,
+                                      1e-6 if order < 3 else 1e-4)
+        np.testing.assert_allclose(d(x), expected, rtol=1e-4, atol=1e-4)
+    # d^4/dx^4 of the summed third derivative 96 n sum(x): 96 n everywhere
+    np.testing.assert_allclose(d(x), np.full(3, 96.0 * 3))

@@ -434,6 +434,12 @@ def _s_transpose(x):
 def _s_transpose_axes(x):
     return np.transpose(x, (1, 2, 0))
 
+def _s_transpose_array_axes(x):
+    return np.transpose(x, np.argsort(np.array([2, 0, 1])))
+
+def _s_transpose_method_array_axes(x):
+    return x.transpose(np.array([2, 0, 1]))
+
 def _s_swapaxes(x):
     return np.swapaxes(x, 0, 2)
 
@@ -525,7 +531,7 @@ def _s_atleast_2d(x):
     return np.atleast_2d(x[0, 0])
 
 
-SHAPE_FUNCTIONS = [_s_reshape, _s_ravel, _s_transpose, _s_transpose_axes, _s_swapaxes, _s_moveaxis, _s_moveaxis_many, _s_squeeze, _s_squeeze_axis, _s_expand_dims, _s_expand_dims_tuple, _s_broadcast_to, _s_tile, _s_tile_more, _s_tile_fewer, _s_repeat, _s_repeat_axis, _s_repeat_counts, _s_flip, _s_flip_axis, _s_flip_axes, _s_fliplr, _s_flipud, _s_diagonal, _s_diagonal_offset, _s_diagonal_negative, _s_trace, _s_trace_offset, _s_triu, _s_tril, _s_pad, _s_pad_widths, _s_pad_value, _s_atleast_2d]
+SHAPE_FUNCTIONS = [_s_reshape, _s_ravel, _s_transpose, _s_transpose_axes, _s_transpose_array_axes, _s_transpose_method_array_axes, _s_swapaxes, _s_moveaxis, _s_moveaxis_many, _s_squeeze, _s_squeeze_axis, _s_expand_dims, _s_expand_dims_tuple, _s_broadcast_to, _s_tile, _s_tile_more, _s_tile_fewer, _s_repeat, _s_repeat_axis, _s_repeat_counts, _s_flip, _s_flip_axis, _s_flip_axes, _s_fliplr, _s_flipud, _s_diagonal, _s_diagonal_offset, _s_diagonal_negative, _s_trace, _s_trace_offset, _s_triu, _s_tril, _s_pad, _s_pad_widths, _s_pad_value, _s_atleast_2d]
 
 
 @pytest.mark.parametrize("fn", SHAPE_FUNCTIONS, ids=lambda f: f.__name__[3:])
