@@ -50,7 +50,7 @@ SHAPE_OF_FIRST = {runtime.ones_like_seed, runtime.zeros_like_adjoint, np.ones_li
                   np.zeros_like}
 REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod}
 # Calls without side effects: dead assignments of their results can go.
-PURE_RUNTIME = {runtime.unbroadcast, runtime.to_shape_of, runtime.broadcast_like,
+PURE_RUNTIME = {runtime.matmul_like, runtime.shape_stand_in, runtime.unbroadcast, runtime.to_shape_of, runtime.broadcast_like,
                 runtime.ones_like_seed, runtime.zeros_like_adjoint, runtime.unreduce,
                 runtime.reduced_size, runtime.matmul_adjoint_a, runtime.matmul_adjoint_b}
 
@@ -630,9 +630,49 @@ def _pure(expr, resolve):
 def optimize(fn, namespace, primal_of_adjoint, temporaries=()):
     optimizer = Optimizer(fn, namespace, primal_of_adjoint)
     fn = optimizer.run()
+    _shape_of_products(fn, optimizer, set(temporaries))
     fn.body = _inline_temporaries(fn, optimizer.counts, optimizer.resolve, set(temporaries))
     fn.body = _release_shape_only(fn, optimizer, set(temporaries))
     return fn
+
+
+def _shape_of_products(fn, optimizer, temporaries):
+    """`t1 = X @ W1; h = np.tanh(t1 + b1)` with t1 read later only for its
+    shape: those reads become `matmul_like(X, W1)`, so t1 has one reader,
+    folds into it (`h = np.tanh(X @ W1 + b1)`) and is never kept: the
+    gradient holds no more arrays than a hand-written one."""
+    counts = optimizer.counts
+    changed = _changed_in_place(fn)
+    products = {}
+    for top in fn.body:
+        if isinstance(top, gast.Assign) and isinstance(top.targets[0], gast.Name) \
+                and isinstance(top.value, gast.BinOp) and isinstance(top.value.op, gast.MatMult) \
+                and top.targets[0].id in temporaries and counts.get(top.targets[0].id) == 1:
+            operands = (top.value.left, top.value.right)
+            if all(isinstance(o, gast.Name) and counts.get(o.id) == 1 and o.id not in changed
+                   for o in operands):
+                products[top.targets[0].id] = operands
+    if not products:
+        return
+    shape_reads, all_reads = {}, {}
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Call) and optimizer.resolve(node.func) in SHAPE_ONLY_ARGUMENT_SET:
+            index = SHAPE_ONLY_ARGUMENT[optimizer.resolve(node.func)]
+            if len(node.args) > index and isinstance(node.args[index], gast.Name) \
+                    and node.args[index].id in products:
+                shape_reads.setdefault(node.args[index].id, []).append((node, index))
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            all_reads[node.id] = all_reads.get(node.id, 0) + 1
+    like = None
+    for product, reads in shape_reads.items():
+        if all_reads.get(product, 0) - len(reads) != 1:
+            continue  # read for its value more than once: it stays anyway
+        if like is None:
+            like = optimizer.namespace.bind("matmul_like", runtime.matmul_like)
+        a, b = products[product]
+        for call, index in reads:
+            call.args[index] = gast.Call(func=_load(like), args=[_load(a.id), _load(b.id)],
+                                         keywords=[])
 
 
 def _release_shape_only(fn, optimizer, temporaries):

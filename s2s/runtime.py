@@ -1116,3 +1116,19 @@ def shape_stand_in(x):
 
 
 SHAPE_STAND_IN_SIZE = 1 << 14  # elements; below it, keeping x costs less than the view
+
+
+def matmul_like(a, b):
+    """A data-free array shaped and typed like a @ b, for code that reads
+    only the product's shape (`unbroadcast(g, a @ b)`): the product itself
+    need not be kept."""
+    a_shape, b_shape = np.shape(a), np.shape(b)
+    if len(a_shape) == 1 and len(b_shape) == 1:
+        shape = ()
+    elif len(a_shape) == 1:
+        shape = b_shape[:-2] + b_shape[-1:]
+    elif len(b_shape) == 1:
+        shape = a_shape[:-1]
+    else:
+        shape = np.broadcast_shapes(a_shape[:-2], b_shape[:-2]) + (a_shape[-2], b_shape[-1])
+    return np.broadcast_to(np.zeros((), dtype=np.result_type(a, b)), shape)

@@ -258,7 +258,7 @@ def test_single_use_temporaries_are_folded_into_their_reader():
     assert_grad_fd(tanh_layer, (W, b, X), wrt=(0, 1))
     src = _code(s2s.source(s2s.grad(tanh_layer, wrt=(0, 1))))
     plain = _code(pipeline.build_reverse(tanh_layer, _unoptimized_config(["W", "b"])).source)
-    assert "np.tanh(t1 + b)" in src          # t2 = t1 + b is gone
+    assert "np.tanh(X @ W + b)" in src       # t1 = X @ W and t2 = t1 + b are gone
     assert len(src.splitlines()) < len(plain.splitlines())
 
 
@@ -299,8 +299,48 @@ def test_value_kept_only_for_its_shape_is_released(rows):
                                    rtol=1e-5, atol=1e-6)
     src = _code(s2s.source(s2s.grad(bias_layer, wrt=(0, 1))))
     lines = [line.strip() for line in src.splitlines()]
-    # X @ W is freed right after its one use, its shape kept for unbroadcast
-    assert lines.index("t1 = shape_stand_in(t1)") == lines.index("h = np.tanh(t1 + b)") + 1
+    # X @ W is not kept: unbroadcast reads the product's shape from its operands
+    assert "h = np.tanh(X @ W + b)" in lines
+    assert "matmul_like(X, W)" in src
+
+
+def elementwise_then_bias(x, b):
+    y = np.cumsum(x, axis=1) * 0.1   # a shape class of its own
+    return np.sum(np.tanh(y + b))
+
+
+@pytest.mark.parametrize("rows", [3, 300])
+def test_large_value_read_only_for_shape_is_released(rows):
+    x, b = rand(rows, 64, seed=30), rand(64, seed=31)
+    got = s2s.grad(elementwise_then_bias, wrt=(0, 1))(x, b)
+    plain = s2s.grad(elementwise_then_bias, wrt=(0, 1), optimize=False)(x, b)
+    for position, g in enumerate(got):
+        np.testing.assert_allclose(g, plain[position], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(  # a sum of 19,200 terms: differences to ~1e-5
+            g, numerical_gradient(elementwise_then_bias, (x, b), position), rtol=1e-4, atol=1e-5)
+    src = _code(s2s.source(s2s.grad(elementwise_then_bias, wrt=(0, 1))))
+    assert "shape_stand_in(" in src  # the cumulative sum is read later only for its shape
+
+
+@pytest.mark.parametrize("shapes", [((4,), (4, 3)), ((5, 4), (4,)), ((4,), (4,)),
+                                    ((2, 5, 4), (4, 3)), ((2, 1, 5, 4), (3, 4, 2))])
+def test_matmul_like_has_the_product_shape(shapes):
+    from s2s.runtime import matmul_like
+    a, b = np.ones(shapes[0]), np.ones(shapes[1], dtype=np.float32)
+    like = matmul_like(a, b)
+    product = a @ b
+    assert like.shape == np.shape(product) and like.dtype == product.dtype
+
+
+def layer_shapes(x, W, b):
+    return np.sum(np.tanh(x @ W + b) ** 2)
+
+
+@pytest.mark.parametrize("shapes", [((4,), (4, 3), (3,)), ((5, 4), (4, 3), (1, 3)),
+                                    ((2, 5, 4), (4, 3), (3,)), ((5, 4), (4, 1), (5, 3))])
+def test_layer_gradients_with_the_product_shape_from_its_operands(shapes):
+    x, W, b = (rand(*s, seed=32 + k) for k, s in enumerate(shapes))
+    assert_grad_fd(layer_shapes, (x, W, b), wrt=(0, 1, 2))
 
 
 def test_shape_stand_in_has_the_shape_and_dtype_and_no_data():
