@@ -1,5 +1,7 @@
 """The few helpers generated code calls. Plain NumPy; `export` copies them
 into generated modules, so they must not import anything from s2s."""
+import math
+
 import numpy as np
 
 
@@ -1119,16 +1121,24 @@ SHAPE_STAND_IN_SIZE = 1 << 14  # elements; below it, keeping x costs less than t
 
 
 def matmul_like(a, b):
-    """A data-free array shaped and typed like a @ b, for code that reads
-    only the product's shape (`unbroadcast(g, a @ b)`): the product itself
-    need not be kept."""
-    a_shape, b_shape = np.shape(a), np.shape(b)
-    if len(a_shape) == 1 and len(b_shape) == 1:
-        shape = ()
-    elif len(a_shape) == 1:
-        shape = b_shape[:-2] + b_shape[-1:]
-    elif len(b_shape) == 1:
-        shape = a_shape[:-1]
+    """An array shaped and typed like a @ b, for code that reads only the
+    product's shape (`unbroadcast(g, a @ b)`): the product itself need not
+    be kept. Small: an uninitialised array (cheapest to make); large: a
+    zero-stride view that holds no memory."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2:
+        shape = (a.shape[0], b.shape[1])
+        dtype = a.dtype if a.dtype == b.dtype else np.promote_types(a.dtype, b.dtype)
     else:
-        shape = np.broadcast_shapes(a_shape[:-2], b_shape[:-2]) + (a_shape[-2], b_shape[-1])
-    return np.broadcast_to(np.zeros((), dtype=np.result_type(a, b)), shape)
+        a_shape, b_shape = np.shape(a), np.shape(b)
+        if len(a_shape) == 1 and len(b_shape) == 1:
+            shape = ()
+        elif len(a_shape) == 1:
+            shape = b_shape[:-2] + b_shape[-1:]
+        elif len(b_shape) == 1:
+            shape = a_shape[:-1]
+        else:
+            shape = np.broadcast_shapes(a_shape[:-2], b_shape[:-2]) + (a_shape[-2], b_shape[-1])
+        dtype = np.result_type(a, b)
+    if math.prod(shape) < SHAPE_STAND_IN_SIZE:
+        return np.empty(shape, dtype=dtype)
+    return np.broadcast_to(np.zeros((), dtype=dtype), shape)
