@@ -44,7 +44,8 @@ ELEMENTWISE_BINARY = {np.add, np.subtract, np.multiply, np.divide, np.true_divid
 SHAPE_OF_SECOND = {runtime.unbroadcast, runtime.to_shape_of, runtime.broadcast_like}
 # (function, argument position) read only for the argument's shape
 SHAPE_ONLY_ARGUMENT = {runtime.unbroadcast: 1, runtime.to_shape_of: 1,
-                       runtime.broadcast_like: 1, runtime.unreduce: 1}
+                       runtime.broadcast_like: 1, runtime.unreduce: 1,
+                       runtime.reduced_size: 0}
 SHAPE_ONLY_ARGUMENT_SET = set(SHAPE_ONLY_ARGUMENT)
 SHAPE_OF_FIRST = {runtime.ones_like_seed, runtime.zeros_like_adjoint, np.ones_like,
                   np.zeros_like}
@@ -712,6 +713,11 @@ def _release_shape_only(fn, optimizer, temporaries):
     for position, top in enumerate(fn.body):
         body.append(top)
         for v in released.get(position, ()):
+            if isinstance(top, gast.Assign) and isinstance(top.targets[0], gast.Name) \
+                    and top.targets[0].id == v:
+                # computed only for its shape: `t4 = shape_stand_in(y * z)`
+                top.value = gast.Call(func=copy_tree(stand_in), args=[top.value], keywords=[])
+                continue
             call = gast.Call(func=copy_tree(stand_in), args=[_load(v)], keywords=[])
             body.append(gast.Assign(targets=[_store(v)], value=call, type_comment=None))
     return body
