@@ -17,6 +17,7 @@ moving them changes no result.
 import gast
 import numpy as np
 
+from .names import root_name
 from .optimize import ELEMENTWISE_BINARY, ELEMENTWISE_UNARY
 from .resolve import static_value
 
@@ -116,17 +117,17 @@ def _changed_in(loop, parsed, local_names):
             changed.add(node.id)
         elif isinstance(node, (gast.Subscript, gast.Attribute)) and \
                 isinstance(node.ctx, (gast.Store, gast.Del)):
-            changed.add(_root(node))
+            changed.add(root_name(node))
         elif isinstance(node, gast.AugAssign):
-            changed.add(_root(node.target))
+            changed.add(root_name(node.target))
         elif isinstance(node, gast.Call):
             if isinstance(node.func, gast.Attribute):
-                changed.add(_root(node.func.value))  # x.fill(0), xs.append(v)
+                changed.add(root_name(node.func.value))  # x.fill(0), xs.append(v)
             if _leaves_arguments_alone(node, parsed, local_names):
                 continue
             for arg in list(node.args) + [k.value for k in node.keywords]:
                 if not isinstance(arg, gast.Constant):
-                    changed.add(_root(arg))
+                    changed.add(root_name(arg))
     changed.discard(None)
     return changed
 
@@ -148,9 +149,3 @@ def _leaves_arguments_alone(call, parsed, local_names):
     module = getattr(func, "__module__", None) or ""
     return isinstance(func, np.ufunc) or module == "numpy" or module.startswith("numpy.") \
         or module == "builtins"
-
-
-def _root(node):
-    while isinstance(node, (gast.Subscript, gast.Attribute, gast.Starred)):
-        node = node.value
-    return node.id if isinstance(node, gast.Name) else None

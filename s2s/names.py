@@ -60,6 +60,14 @@ def store(id_):
     return name(id_, gast.Store())
 
 
+def root_name(node):
+    """The variable an expression like x, x[i], x.a[j] or *x starts from (None
+    when it starts from something else, e.g. a call)."""
+    while isinstance(node, (gast.Subscript, gast.Attribute, gast.Starred)):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
+
+
 def assign(target, value):
     if isinstance(target, str):
         target = store(target)

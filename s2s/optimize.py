@@ -26,7 +26,7 @@ import gast
 import numpy as np
 
 from . import runtime
-from .names import copy_tree
+from .names import copy_tree, name, root_name, store
 
 COPY_WINDOW = 8  # statements after a copy in which its reads are looked for
 # A shape class is a frozenset of "base" shapes that broadcast together to the
@@ -46,7 +46,6 @@ SHAPE_OF_SECOND = {runtime.unbroadcast, runtime.to_shape_of, runtime.broadcast_l
 SHAPE_ONLY_ARGUMENT = {runtime.unbroadcast: 1, runtime.to_shape_of: 1,
                        runtime.broadcast_like: 1, runtime.unreduce: 1,
                        runtime.reduced_size: 0}
-SHAPE_ONLY_ARGUMENT_SET = set(SHAPE_ONLY_ARGUMENT)
 SHAPE_OF_FIRST = {runtime.ones_like_seed, runtime.zeros_like_adjoint, np.ones_like,
                   np.zeros_like}
 REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod}
@@ -246,8 +245,7 @@ class Optimizer:
         cls = self.class_of(expr)
         for at, name_ in sorted(self.representatives.get(cls, ())):
             if at < position:
-                return gast.Name(id=name_, ctx=gast.Load(), annotation=None,
-                                 type_comment=None)
+                return name(name_)
         return expr
     def same_shape(self, a, b):
         ca, cb = self.class_of(a), self.class_of(b)
@@ -339,10 +337,8 @@ def _changed_in_place(fn):
             target = node.target
         elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
             target = node.func.value
-        while isinstance(target, (gast.Subscript, gast.Attribute)):
-            target = target.value
-        if isinstance(target, gast.Name):
-            names.add(target.id)
+        if target is not None and root_name(target) is not None:
+            names.add(root_name(target))
     return names
 
 
@@ -557,7 +553,7 @@ def _fold_into_reader(stmts, index, resolve):
                 return False
             reader.value = _substitute(reader.value, temporary, definition.value)
             return True
-        stored = {_root_name(t) for t in reader.targets} | {
+        stored = {root_name(t) for t in reader.targets} | {
             n.id for t in reader.targets for n in gast.walk(t) if isinstance(n, gast.Name)}
         if stored & (inputs | {temporary}) or not _pure(reader.value, resolve):
             return False
@@ -577,12 +573,6 @@ def _is_push(stmt):
 
 def _size(node):
     return sum(1 for _ in gast.walk(node))
-
-
-def _root_name(node):
-    while isinstance(node, (gast.Subscript, gast.Attribute)):
-        node = node.value
-    return node.id if isinstance(node, gast.Name) else None
 
 
 def _in_repeated_scope(expr, name_):
@@ -656,12 +646,10 @@ def _shape_of_products(fn, optimizer, temporaries):
     if not products:
         return
     shape_reads, all_reads = {}, {}
+    for call, index in _shape_only_arguments(fn, optimizer):
+        if call.args[index].id in products:
+            shape_reads.setdefault(call.args[index].id, []).append((call, index))
     for node in gast.walk(fn):
-        if isinstance(node, gast.Call) and optimizer.resolve(node.func) in SHAPE_ONLY_ARGUMENT_SET:
-            index = SHAPE_ONLY_ARGUMENT[optimizer.resolve(node.func)]
-            if len(node.args) > index and isinstance(node.args[index], gast.Name) \
-                    and node.args[index].id in products:
-                shape_reads.setdefault(node.args[index].id, []).append((node, index))
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             all_reads[node.id] = all_reads.get(node.id, 0) + 1
     like = None
@@ -672,8 +660,22 @@ def _shape_of_products(fn, optimizer, temporaries):
             like = optimizer.namespace.bind("matmul_like", runtime.matmul_like)
         a, b = products[product]
         for call, index in reads:
-            call.args[index] = gast.Call(func=_load(like), args=[_load(a.id), _load(b.id)],
+            call.args[index] = gast.Call(func=name(like), args=[name(a.id), name(b.id)],
                                          keywords=[])
+
+
+def _shape_only_arguments(tree, optimizer):
+    """(call, argument index) for each variable in tree read only for its
+    shape: `unbroadcast(g, x)` and the other SHAPE_ONLY_ARGUMENT helpers."""
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Call):
+            try:
+                index = SHAPE_ONLY_ARGUMENT.get(optimizer.resolve(node.func))
+            except TypeError:  # an unhashable callee
+                continue
+            if index is not None and len(node.args) > index \
+                    and isinstance(node.args[index], gast.Name):
+                yield node, index
 
 
 def _release_shape_only(fn, optimizer, temporaries):
@@ -684,16 +686,13 @@ def _release_shape_only(fn, optimizer, temporaries):
     counts = optimizer.counts
     last_use, shape_reads = {}, {}
     for position, top in enumerate(fn.body):
-        for node in gast.walk(top):
-            if isinstance(node, gast.Call) and \
-                    optimizer.resolve(node.func) in SHAPE_ONLY_ARGUMENT_SET:
-                index = SHAPE_ONLY_ARGUMENT[optimizer.resolve(node.func)]
-                if len(node.args) > index and isinstance(node.args[index], gast.Name):
-                    shape_reads.setdefault(node.args[index].id, []).append(position)
-                    node.args[index].s2s_shape_read = True
+        read_for_shape = set()
+        for call, index in _shape_only_arguments(top, optimizer):
+            shape_reads.setdefault(call.args[index].id, []).append(position)
+            read_for_shape.add(id(call.args[index]))
         for node in gast.walk(top):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
-                    and not getattr(node, "s2s_shape_read", False):
+                    and id(node) not in read_for_shape:
                 last_use[node.id] = position
     released = {}
     for position, top in enumerate(fn.body):
@@ -707,8 +706,7 @@ def _release_shape_only(fn, optimizer, temporaries):
             released.setdefault(after, []).append(v)
     if not released:
         return fn.body
-    stand_in = gast.Name(id=optimizer.namespace.bind("shape_stand_in", runtime.shape_stand_in),
-                         ctx=gast.Load(), annotation=None, type_comment=None)
+    stand_in = name(optimizer.namespace.bind("shape_stand_in", runtime.shape_stand_in))
     body = []
     for position, top in enumerate(fn.body):
         body.append(top)
@@ -718,17 +716,12 @@ def _release_shape_only(fn, optimizer, temporaries):
                 # computed only for its shape: `t4 = shape_stand_in(y * z)`
                 top.value = gast.Call(func=copy_tree(stand_in), args=[top.value], keywords=[])
                 continue
-            call = gast.Call(func=copy_tree(stand_in), args=[_load(v)], keywords=[])
-            body.append(gast.Assign(targets=[_store(v)], value=call, type_comment=None))
+            call = gast.Call(func=copy_tree(stand_in), args=[name(v)], keywords=[])
+            body.append(gast.Assign(targets=[store(v)], value=call, type_comment=None))
     return body
 
 
-def _load(name_):
-    return gast.Name(id=name_, ctx=gast.Load(), annotation=None, type_comment=None)
 
-
-def _store(name_):
-    return gast.Name(id=name_, ctx=gast.Store(), annotation=None, type_comment=None)
 
 
 class LiveAdjointMap:

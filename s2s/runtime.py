@@ -310,53 +310,6 @@ def _average_weights(a, axis, weights):
     return np.broadcast_to(w, np.shape(a))
 
 
-def norm_adjoint(g, x, y, ord=None, axis=None, keepdims=False):
-    """Adjoint of y = np.linalg.norm(x, ord, axis, keepdims): vector norms
-    (ord None, p, inf, -inf, 0) and matrix norms (None, 'fro', 'nuc', 1, -1,
-    2, -2, inf, -inf). Ties (inf norms, 1/2 matrix norms) split equally."""
-    x = np.asarray(x)
-    nd = x.ndim
-    if axis is None:
-        matrix = nd == 2 and ord is not None
-        axes = (0, 1) if matrix else tuple(range(nd))
-        if ord is None and nd != 1:
-            return unreduce(g, x, None, keepdims) * x / _nonzero(unreduce(y, x, None, keepdims))
-    else:
-        axes = _normalize_axes(axis, nd)
-        matrix = len(axes) == 2
-    g = unreduce(g, x, axes, keepdims)
-    y = unreduce(y, x, axes, keepdims)
-    if not matrix:
-        if ord is None or ord == 2:
-            return g * x / _nonzero(y)
-        if ord == np.inf or ord == -np.inf:
-            a = np.abs(x)
-            return g * np.sign(x) * extremum_share(a, y, axes[0], True)
-        if ord == 0:
-            return np.zeros_like(g * x)
-        if ord == 1:
-            return g * np.sign(x)
-        return g * np.sign(x) * np.abs(x) ** (ord - 1) / _nonzero(y) ** (ord - 1)
-    r, c = axes
-    if ord is None or ord == "fro":
-        return g * x / _nonzero(y)
-    moved = np.moveaxis(x, (r, c), (-2, -1))
-    if ord in ("nuc", 2, -2):
-        u, s, vt = np.linalg.svd(moved, full_matrices=False)
-        if ord == "nuc":
-            inner = u @ vt
-        else:
-            k = 0 if ord == 2 else -1
-            inner = u[..., :, k:k + 1 or None] @ vt[..., k:k + 1 or None, :]
-        return g * np.moveaxis(inner, (-2, -1), (r, c))
-    # 1/-1: max/min column abs sum; inf/-inf: max/min row abs sum
-    sum_axis = r if ord in (1, -1) else c
-    sums = np.sum(np.abs(x), axis=sum_axis, keepdims=True)
-    pick = np.max if ord in (1, np.inf) else np.min
-    share = extremum_share(sums, pick(sums, axis=(r, c), keepdims=True), (r, c), True)
-    return g * np.sign(x) * share
-
-
 def _nonzero(y):
     """y with zeros replaced by ones (the norm of a zero vector has gradient 0)."""
     return np.where(y == 0, 1, y)
