@@ -27,6 +27,7 @@ import numpy as np
 
 from . import runtime
 from .names import copy_tree, name, root_name, store
+from .uniform import keep_uniform_adjoints
 
 COPY_WINDOW = 8  # statements after a copy in which its reads are looked for
 # A shape class is a frozenset of "base" shapes that broadcast together to the
@@ -376,10 +377,10 @@ def _own_reads(stmt):
     return _reads(stmt)
 
 
-def _propagate_copies(body, counts, params):
+def _propagate_copies(body, counts, params, only=None):
     """`a = b; ...uses of a...` -> uses of b, within one block, when a is
     assigned once, b is not reassigned before the last use, and a is not
-    used outside this block."""
+    used outside this block (and a is in `only`, when given)."""
     uses = {}
     for stmt in _walk_statements(body):
         for n in _own_reads(stmt):
@@ -399,7 +400,8 @@ def _propagate_copies(body, counts, params):
             if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
                     and isinstance(stmt.value, gast.Name)):
                 a, b = stmt.targets[0].id, stmt.value.id
-                if counts.get(a) == 1 and a not in params and a != b:
+                if counts.get(a) == 1 and a not in params and a != b and (
+                        only is None or a in only):
                     # Look a few statements ahead only: copies of adjoints are
                     # read right away, and a bounded window keeps this linear.
                     rest = stmts[index + 1:index + 1 + COPY_WINDOW]
@@ -621,6 +623,14 @@ def _pure(expr, resolve):
 def optimize(fn, namespace, primal_of_adjoint, temporaries=()):
     optimizer = Optimizer(fn, namespace, primal_of_adjoint)
     fn = optimizer.run()
+    if keep_uniform_adjoints(fn, optimizer):
+        # copies of numbers into temporaries (a user's name is kept), and
+        # values that were read only by a spread
+        fn.body = _propagate_copies(fn.body, optimizer.counts,
+                                    {a.id for a in fn.args.args},
+                                    {t for t in temporaries
+                                     if optimizer.primal_of.get(t, t) in temporaries})
+        fn.body = _remove_dead(fn, optimizer.resolve)
     _shape_of_products(fn, optimizer, set(temporaries))
     fn.body = _inline_temporaries(fn, optimizer.counts, optimizer.resolve, set(temporaries))
     fn.body = _release_shape_only(fn, optimizer, set(temporaries))

@@ -18,6 +18,8 @@ at each point of the adjoint sweep. A contribution to an unbound one
 initialises it, later ones accumulate. Branches and loops that leave an
 adjoint bound on one path only get an explicit zero on the other.
 """
+import collections
+
 import gast
 
 from . import template as templates
@@ -41,6 +43,10 @@ def _call(func, args):
 def _attr_call(obj, method, args):
     return gast.Call(func=gast.Attribute(value=name(obj), attr=method, ctx=gast.Load()),
                      args=args, keywords=[])
+
+
+# `acc = <constant>; loop: t = acc + term; acc = t` (see ReverseBuilder)
+Accumulator = collections.namedtuple("Accumulator", "name term term_keeps_shape")
 
 
 class ReverseConfig:
@@ -290,9 +296,9 @@ class ReverseBuilder(InPlaceReverse):
             items = instantiate(tmpl, bindings, derivative_names, self.namer, self.namespace)
             for item in items if getattr(self.config, "optimize", True) else ():
                 if isinstance(item, Contribution):
-                    item.expr = self.shapes.simplify(item.expr)
                     if key in self.accumulators:
                         item.expr = self._without_accumulator_shape(item, key)
+                    item.expr = self.shapes.simplify(item.expr)
                 elif isinstance(item, gast.Assign):
                     item.value = self.shapes.simplify(item.value)
             self._instances[key] = (stmt, items)
@@ -315,10 +321,23 @@ class ReverseBuilder(InPlaceReverse):
             if not isinstance(loop, (gast.For, gast.While)):
                 continue
             for position, stmt in enumerate(loop.body[:-1]):
-                v = self._accumulated(stmt, loop.body[position + 1], loop)
-                if v is not None and self._starts_constant(v, index):
-                    found[id(stmt)] = v
+                accumulated = self._accumulated(stmt, loop.body[position + 1], loop)
+                if accumulated is None:
+                    continue
+                v, term = accumulated
+                start = self._constant_start(v, index)
+                if start is not None:
+                    found[id(stmt)] = Accumulator(v, term, self._term_keeps_shape(start, term))
         return found
+
+    def _term_keeps_shape(self, start, term):
+        """Is acc + e shaped like e on every iteration? When the start
+        broadcasts into e (`acc = 0.0`), by induction; then e's adjoint
+        needs no unbroadcast either."""
+        start_class = self.shapes.class_of(start.value)
+        term_class = self.shapes.class_of(term)
+        return isinstance(term, gast.Name) and start_class is not None and \
+            term_class is not None and start_class <= term_class
 
     def _accumulated(self, stmt, copy, loop):
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
@@ -344,31 +363,36 @@ class ReverseBuilder(InPlaceReverse):
                 continue
             cls = self.shapes.class_of(other)
             if cls is not None and cls <= self.shapes.stable_bases:
-                return v
+                return v, other
         return None
 
-    def _starts_constant(self, v, loop_index):
-        """v is assigned twice: inactively just before the loop (nothing in
-        between reads it), and in the loop; not a parameter, nor wrt."""
+    def _constant_start(self, v, loop_index):
+        """The statement starting v, when v is assigned twice: inactively
+        just before the loop (nothing in between reads it), and in the loop;
+        not a parameter, nor wrt. None otherwise."""
         if v in self.params or v in self.config.wrt or v in self.config.stop \
                 or self.assign_count.get(v) != 2 or v in self.list_vars:
-            return False
+            return None
         for stmt in reversed(self.body[:loop_index]):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
                     and stmt.targets[0].id == v:
-                return not self.is_active_statement(stmt)
+                return None if self.is_active_statement(stmt) else stmt
             if v in {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)}:
-                return False
-        return False
+                return None
+        return None
 
     def _without_accumulator_shape(self, item, key):
-        """unbroadcast(g, acc) -> g in the adjoint of `t = acc + e` (see above)."""
-        v = self.accumulators[key]
+        """unbroadcast(g, acc) -> g in the adjoint of `t = acc + e` (see
+        above), and unbroadcast(g, e) -> g when acc + e is shaped like e."""
+        accumulator = self.accumulators[key]
+        shaped_like = {self.adjoint(accumulator.name): accumulator.name}
+        if accumulator.term_keeps_shape:
+            shaped_like[self.adjoint(accumulator.term.id)] = accumulator.term.id
         expr = item.expr
-        if item.var == self.adjoint(v) and isinstance(expr, gast.Call) \
+        if item.var in shaped_like and isinstance(expr, gast.Call) \
                 and self.shapes.resolve(expr.func) is _runtime().unbroadcast \
                 and len(expr.args) == 2 and isinstance(expr.args[1], gast.Name) \
-                and expr.args[1].id == v:
+                and expr.args[1].id == shaped_like[item.var]:
             return expr.args[0]
         return expr
 

@@ -424,3 +424,97 @@ def test_mean_reads_only_the_shape_of_its_argument():
     src = _code(s2s.source(s2s.grad(softplus_mean)))
     assert "np.log1p" not in src          # reduced_size reads only a shape
     assert "shape_stand_in(y * z)" in src  # y * z is made only for its shape
+
+
+# ---- an accumulated term shaped like the sum needs no unbroadcast -------------
+def accumulate_into_bigger_start(x, n):
+    acc = np.zeros((2, 3))         # the start is bigger than the term
+    for i in range(n):
+        acc = acc + np.sin(x * i)
+    return np.sum(acc * acc)
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_accumulated_term_keeps_its_unbroadcast_when_the_start_is_bigger(n):
+    x = rand(3, seed=43)
+    assert_grad_fd(accumulate_into_bigger_start, (x, n))
+    assert "unbroadcast" in _code(s2s.source(s2s.grad(accumulate_into_bigger_start)))
+
+
+def test_accumulated_term_from_a_number_needs_no_unbroadcast():
+    src = _code(s2s.source(s2s.grad(accumulate)))
+    assert "unbroadcast" not in src
+    assert "unbroadcast" in _code(_plain_source(accumulate, ["x"]).source)
+
+
+# ---- adjoints that are one number spread over an array stay numbers -----------
+def doubling(a):
+    b = a * 2
+    while np.linalg.norm(b) < 1000:
+        b = b * 2
+    if np.sum(b) > 0:
+        c = b
+    else:
+        c = 100 * b
+    return np.sum(c)
+
+
+@pytest.mark.parametrize("a", [0.3, -0.3, rand(1, seed=44), rand(4, seed=45),
+                               rand(2, 3, seed=46)])
+def test_scaled_sum_adjoint_is_computed_on_a_number(a):
+    got = assert_grad_fd(doubling, (a,), rtol=1e-7)[0]
+    np.testing.assert_array_equal(got, _plain_source(doubling, ["a"]).function(a))
+    src = _code(s2s.source(s2s.grad(doubling)))
+    assert "c_bar = 1.0" in src and "b_bar = b_bar * 2" in src
+    assert src.count("unreduce(") == 1  # the array is made once, at the end
+
+
+def test_number_adjoint_keeps_the_dtype_of_the_array():
+    a = np.array([0.3, -0.2], dtype=np.float32)
+    got = s2s.grad(doubling)(a)
+    assert got.dtype == np.float32 and got.shape == (2,)
+    np.testing.assert_array_equal(got, _plain_source(doubling, ["a"]).function(a))
+
+
+def two_sums(x, y):
+    return 3.0 * np.sum(np.tanh(x)) + np.sum(x * y)
+
+
+@pytest.mark.parametrize("shapes", [((3,), (3,)), ((2, 3), (3,)), ((4, 1), (1, 5)),
+                                    ((), (3,)), ((3,), ())])
+def test_number_adjoint_read_by_broadcasting_arithmetic(shapes):
+    x, y = rand(*shapes[0], seed=47), rand(*shapes[1], seed=48)
+    assert_grad_fd(two_sums, (x, y), wrt=(0, 1))
+
+
+def sum_then_matrix(x, W):
+    s = np.sum(x) * 2.0
+    return np.sum(np.tanh(s * x @ W))
+
+
+def loop_reading_the_sum(x, n):
+    c = x * 1.0
+    total = np.sum(c)
+    out = 0.0
+    for i in range(n):
+        out = out + np.sum(np.outer(c, c)) * 0.0 + total * total
+    return out
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_number_adjoints_next_to_loops_and_products(n):
+    x = rand(3, seed=49)
+    assert_grad_fd(loop_reading_the_sum, (x, n))
+    x, W = rand(3, seed=50), rand(3, 2, seed=51)
+    assert_grad_fd(sum_then_matrix, (x, W), wrt=(0, 1))
+
+
+def seed_of_an_array_output(a):
+    b = a * 3.0
+    return b * 2.0
+
+
+def test_seed_of_an_array_output_is_a_number():
+    a = rand(2, 3, seed=52)
+    np.testing.assert_allclose(s2s.grad(seed_of_an_array_output)(a), np.full((2, 3), 6.0))
+    assert "ones_like_seed" not in _code(s2s.source(s2s.grad(seed_of_an_array_output)))

@@ -55,6 +55,12 @@ def explore(count, features, seed_value, time_limit=None, progress=None, autogra
         if outcome.failed:
             entry = failures.setdefault(outcome.signature, [0, program, outcome])
             entry[0] += 1
+            if entry[0] == 1 and progress:
+                # Shown at once, so a long campaign that is cut short still
+                # tells what it found.
+                print(f"  new failure at program {tried[0]}: {outcome.signature}\n"
+                      f"{program.source.strip()}\n  args = {program.args!r}\n"
+                      f"  {outcome.detail}", flush=True)
         if progress and tried[0] % progress == 0:
             bad = sum(e[0] for e in failures.values())
             print(f"  {tried[0]} programs, {bad} failures, {len(failures)} distinct, "

@@ -1,0 +1,319 @@
+"""Optimisation pass: adjoints that hold one number broadcast over an array
+are kept as that number.
+
+The adjoint of `np.sum(c)` is 1.0 spread over c's shape
+(`c_bar = unreduce(1.0, c, None, False)`); scaling it (`b_bar = 100 * c_bar`,
+`b_bar = b_bar * 2` in a loop) gives arrays whose elements are all equal.
+Computing them on the number instead costs a Python multiplication per step
+instead of an array operation; the array is made once, where a reader needs
+it (`a_bar = unreduce(b_bar * 2, a, None, False)`), or never, when the reader
+broadcasts the number itself (`x_bar = c_bar * np.cos(x)` has x's shape
+either way).
+
+A name is kept as a number ("uniform") when every assignment to it is made
+of numbers, other uniform names of the same shape and such spreads, and it
+is bound nowhere else. Soundness rests on the shape classes of the optimiser
+(optimize.Optimizer): the array a uniform name stands for has its primal's
+shape class C. Where it is read, the number serves unchanged in
+`u op e` (op one of + - * /) when e has a class containing C without the
+uniform names in it (then `u op e` has e's shape whether u is the number or
+the array); anywhere else the array is made at the read. Names whose array
+would be made inside a loop, or at more than one read, stay arrays (making
+them would cost more than it saves).
+"""
+import gast
+
+from . import runtime
+from .names import copy_tree, name
+
+_ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div)
+_SIGNS = (gast.USub, gast.UAdd)
+
+
+def keep_uniform_adjoints(fn, optimizer):
+    """Rewrite fn's body in place (see the module docstring); True when
+    something changed."""
+    assignments, elsewhere = _bindings(fn)
+    candidates = {}
+    for var, stmts in assignments.items():
+        if var in elsewhere or optimizer.primal_of.get(var) is None:
+            continue
+        cls = optimizer.class_of_name(var)
+        if cls and _representative(optimizer, cls) is not None:
+            candidates[var] = cls
+    uniform = dict(candidates)
+    while True:
+        pass_ = _Pass(fn, optimizer, uniform)
+        dropped = {var for var in uniform
+                   if not all(pass_.is_uniform(s.value, uniform[var])
+                              for s in assignments[var])}
+        dropped |= pass_.too_costly(assignments)
+        if not dropped:
+            break
+        for var in dropped:
+            del uniform[var]
+    if uniform:
+        pass_.rewrite()
+    return bool(uniform)
+
+
+def _bindings(fn):
+    """Plain assignments `v = ...` by name, and names bound any other way
+    (parameters, loop targets, tuple targets, augmented assignments,
+    item assignments)."""
+    assignments, elsewhere = {}, {arg.id for arg in fn.args.args}
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], gast.Name):
+            assignments.setdefault(node.targets[0].id, []).append(node)
+            continue
+        targets = []
+        if isinstance(node, gast.Assign):
+            targets = node.targets
+        elif isinstance(node, (gast.AugAssign, gast.For)):
+            targets = [node.target]
+        for target in targets:
+            elsewhere |= {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+    return assignments, elsewhere
+
+
+def _representative(optimizer, cls):
+    """A value assigned once before any adjoint code, of shape class cls."""
+    for _, var in sorted(optimizer.representatives.get(cls, ())):
+        return var
+    return None
+
+
+class _Pass:
+    def __init__(self, fn, optimizer, uniform):
+        self.fn = fn
+        self.optimizer = optimizer
+        self.uniform = uniform  # name -> shape class of the array it stands for
+        self.unreduce = runtime.unreduce
+
+    # ---- which expressions are one number spread over an array --------------
+    def spread(self, node):
+        """(number, array) when node spreads one number over an array's
+        shape: `unreduce(s, x)` / `unreduce(s, x, None, False)` (the adjoint
+        of a full sum) and `ones_like_seed(y)` (the seed of an output)."""
+        if not isinstance(node, gast.Call) or node.keywords:
+            return None
+        func = self.optimizer.resolve(node.func)
+        if func is runtime.ones_like_seed and len(node.args) == 1:
+            return gast.Constant(value=1.0, kind=None), node.args[0]
+        if func is not runtime.unreduce or not 2 <= len(node.args) <= 4:
+            return None
+        if all(isinstance(a, gast.Constant) and a.value is default
+               for a, default in zip(node.args[2:], (None, False))):
+            return node.args[0], node.args[1]
+        return None
+
+    def is_spread(self, node):
+        return self.spread(node) is not None
+
+    def is_uniform(self, expr, cls):
+        """expr is a number standing for an array of class cls, built of
+        numbers, uniform names of class cls and spreads over cls, at least
+        one of the latter two."""
+        return self._scalar_parts(expr, cls) and any(
+            self._is_source(n, cls) for n in gast.walk(expr))
+
+    def _is_source(self, node, cls):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            return self.uniform.get(node.id) == cls
+        spread = self.spread(node)
+        return spread is not None and self.optimizer.class_of(spread[1]) == cls
+
+    def _scalar_parts(self, expr, cls):
+        if isinstance(expr, gast.Constant):
+            return isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool)
+        if isinstance(expr, gast.Name):
+            if expr.id in self.uniform:
+                return self.uniform[expr.id] == cls
+            return self.optimizer.class_of_name(expr.id) == frozenset()
+        if isinstance(expr, gast.UnaryOp):
+            return isinstance(expr.op, _SIGNS) and self._scalar_parts(expr.operand, cls)
+        if isinstance(expr, gast.BinOp):
+            return isinstance(expr.op, _ARITHMETIC) and self._scalar_parts(
+                expr.left, cls) and self._scalar_parts(expr.right, cls)
+        spread = self.spread(expr)
+        if spread is not None:
+            number, array = spread
+            return self.optimizer.class_of(array) == cls and (
+                self._scalar_parts(number, frozenset()) or self._is_source(number, cls))
+        return False
+
+    # ---- reads that need the array ------------------------------------------
+    def _reads(self):
+        """(statement, read, loop depth) for every read of a uniform name
+        outside assignments to uniform names; read is the Name, or the whole
+        value of an assignment when that value is uniform itself."""
+        found = []
+
+        def visit(stmts, depth):
+            for stmt in stmts:
+                if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                        and stmt.targets[0].id in self.uniform:
+                    continue
+                for field in ("body", "orelse"):
+                    inner = getattr(stmt, field, None)
+                    if inner:
+                        loop = isinstance(stmt, (gast.For, gast.While))
+                        visit(inner, depth + (1 if loop else 0))
+                own = _own_nodes(stmt)
+                if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                        and self._uniform_value(stmt.value):
+                    found.append((stmt, stmt.value, depth))
+                    continue
+                for root in own:
+                    for node, parents in _with_parents(root):
+                        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
+                                and node.id in self.uniform:
+                            found.append((stmt, (node, parents), depth))
+
+        visit(self.fn.body, 0)
+        return found
+
+    def _uniform_value(self, expr):
+        classes = {cls for cls in self.uniform.values()}
+        return any(self.is_uniform(expr, cls) for cls in classes)
+
+    def _needs_array(self, read):
+        if not isinstance(read, tuple):
+            return True  # a whole uniform value assigned to an array name
+        node, parents = read
+        cls = self.uniform[node.id]
+        child = node
+        for parent in reversed(parents):
+            if isinstance(parent, gast.UnaryOp) and isinstance(parent.op, _SIGNS):
+                child = parent
+                continue
+            if isinstance(parent, gast.BinOp) and isinstance(parent.op, _ARITHMETIC):
+                other = parent.right if parent.left is child else parent.left
+                other_cls = self._class_as_numbers(other)
+                return other_cls is None or not cls <= other_cls
+            return True
+        return True
+
+    def _class_as_numbers(self, expr):
+        """expr's shape class with the uniform names in it as numbers."""
+        copy = copy_tree(expr)
+        for node in gast.walk(copy):
+            if isinstance(node, gast.Name) and node.id in self.uniform:
+                node.id = "__uniform_number__"
+        self.optimizer.classes["__uniform_number__"] = frozenset()
+        try:
+            return self.optimizer.class_of(copy)
+        finally:
+            del self.optimizer.classes["__uniform_number__"]
+
+    def too_costly(self, assignments):
+        """Uniform names whose arrays would cost more than before: made in a
+        loop, or made more often than the spreads they come from made them.
+        Names reading each other form a family, judged as a whole."""
+        family = {var: var for var in self.uniform}
+
+        def root(var):
+            while family[var] != var:
+                var = family[var]
+            return var
+
+        spreads = {}
+        for var in self.uniform:
+            for stmt in assignments[var]:
+                for node in gast.walk(stmt.value):
+                    if isinstance(node, gast.Name) and node.id in self.uniform:
+                        family[root(node.id)] = root(var)
+        for var in self.uniform:
+            for stmt in assignments[var]:
+                spreads[root(var)] = spreads.get(root(var), 0) + sum(
+                    1 for node in gast.walk(stmt.value) if self.is_spread(node))
+        made, costly, gains = {}, set(), set()
+        for var in self.uniform:  # arithmetic on numbers instead of arrays
+            if any(isinstance(node, (gast.BinOp, gast.UnaryOp))
+                   for stmt in assignments[var] for node in gast.walk(stmt.value)):
+                gains.add(root(var))
+        for stmt, read, depth in self._reads():
+            if not self._needs_array(read):
+                gains.add(root(read[0].id))  # an array never made
+                continue
+            names = {read[0].id} if isinstance(read, tuple) else {
+                n.id for n in gast.walk(read) if isinstance(n, gast.Name) and n.id in self.uniform}
+            for top in {root(var) for var in names}:
+                made[top] = made.get(top, 0) + 1
+                if depth > 0:
+                    costly.add(top)
+        costly |= {top for top, count in made.items() if count > spreads.get(top, 0)}
+        costly |= {root(var) for var in self.uniform} - gains
+        return {var for var in self.uniform if root(var) in costly}
+
+    # ---- the rewrite -------------------------------------------------------------
+    def rewrite(self):
+        unreduce = self.optimizer.namespace.bind("unreduce", runtime.unreduce)
+        reads = self._reads()
+        for stmts in _assignments_to(self.fn, self.uniform):
+            stmts.value = self._numbers_only(stmts.value)
+        for stmt, read, _ in reads:
+            if not self._needs_array(read):
+                continue
+            if isinstance(read, tuple):
+                node, parents = read
+                cls = self.uniform[node.id]
+                array = self._spread(unreduce, name(node.id), cls)
+                _replace(parents[-1] if parents else stmt, node, array)
+            else:
+                cls = next(c for c in set(self.uniform.values()) if self.is_uniform(read, c))
+                stmt.value = self._spread(unreduce, self._numbers_only(read), cls)
+
+    def _spread(self, unreduce, number, cls):
+        shape_of = name(_representative(self.optimizer, cls))
+        return gast.Call(func=name(unreduce), args=[
+            number, shape_of, gast.Constant(value=None, kind=None),
+            gast.Constant(value=False, kind=None)], keywords=[])
+
+    def _numbers_only(self, expr):
+        """expr with each spread `unreduce(s, x, ...)` replaced by s."""
+        spread = self.spread(expr)
+        if spread is not None:
+            return self._numbers_only(spread[0])
+        for field, value in gast.iter_fields(expr):
+            if isinstance(value, gast.AST):
+                setattr(expr, field, self._numbers_only(value))
+        return expr
+
+
+def _assignments_to(fn, names):
+    for node in gast.walk(fn):
+        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name) \
+                and node.targets[0].id in names:
+            yield node
+
+
+def _own_nodes(stmt):
+    """The expressions a statement evaluates itself (not its nested body)."""
+    if isinstance(stmt, (gast.If, gast.While)):
+        return [stmt.test]
+    if isinstance(stmt, gast.For):
+        return [stmt.iter]
+    if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Return, gast.Expr)):
+        return [stmt.value] if stmt.value is not None else []
+    return [node for node in gast.iter_child_nodes(stmt) if isinstance(node, gast.expr)]
+
+
+def _with_parents(root, parents=()):
+    yield root, parents
+    for child in gast.iter_child_nodes(root):
+        yield from _with_parents(child, parents + (root,))
+
+
+def _replace(parent, old, new):
+    for field, value in gast.iter_fields(parent):
+        if value is old:
+            setattr(parent, field, new)
+            return
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                if item is old:
+                    value[index] = new
+                    return
+    raise AssertionError("read not found under its parent")
