@@ -36,7 +36,7 @@ def hoist_invariants(fn, parsed, local_names, keep=()):
         if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
             counts[node.id] = counts.get(node.id, 0) + 1
     mover = _Mover(parsed, set(local_names), counts, set(keep))
-    fn.body = mover.block(fn.body)
+    fn.body = mover.block(fn.body, {arg.id for arg in fn.args.args})
     return fn
 
 
@@ -47,32 +47,46 @@ class _Mover:
         self.counts = counts
         self.keep = keep
 
-    def block(self, body):
-        out = []
+    def block(self, body, bound):
+        """bound: names certainly bound when the block starts (a moved
+        statement must not read a name a loop that runs no times would
+        not have read)."""
+        out, bound = [], set(bound)
         for stmt in body:
             for field in ("body", "orelse"):
                 inner = getattr(stmt, field, None)
                 if inner:
-                    setattr(stmt, field, self.block(inner))
+                    inner_bound = bound | ({n.id for n in gast.walk(stmt.target)
+                                            if isinstance(n, gast.Name)}
+                                           if isinstance(stmt, gast.For) else set())
+                    setattr(stmt, field, self.block(inner, inner_bound))
             if isinstance(stmt, (gast.For, gast.While)):
-                out.extend(self.hoisted_from(stmt))
+                moved = self.hoisted_from(stmt, bound)
+                out.extend(moved)
+                bound |= {m.targets[0].id for m in moved}
+            elif isinstance(stmt, gast.Assign) and not (
+                    isinstance(stmt.value, gast.Constant) and stmt.value.value is None):
+                # (`y = None`, a generated placeholder, holds no operand)
+                bound |= {n.id for target in stmt.targets for n in gast.walk(target)
+                          if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
             out.append(stmt)
         return out
 
-    def hoisted_from(self, loop):
+    def hoisted_from(self, loop, bound):
         changed = _changed_in(loop, self.parsed, self.local_names)
-        moved, kept = [], []
+        moved, kept, bound = [], [], set(bound)
         for stmt in loop.body:
-            if self.invariant(stmt, changed):
+            if self.invariant(stmt, changed, bound):
                 moved.append(stmt)
                 changed.discard(stmt.targets[0].id)  # later statements may read it
+                bound.add(stmt.targets[0].id)
             else:
                 kept.append(stmt)
         if moved:
             loop.body = kept or [gast.Pass()]
         return moved
 
-    def invariant(self, stmt, changed):
+    def invariant(self, stmt, changed, bound):
         if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
                 and isinstance(stmt.targets[0], gast.Name)):
             return False
@@ -83,8 +97,8 @@ class _Mover:
         if operands is None:
             return False
         return all(isinstance(op, gast.Constant) or (
-            isinstance(op, gast.Name) and op.id in self.local_names and op.id not in changed)
-            for op in operands)
+            isinstance(op, gast.Name) and op.id in self.local_names and op.id not in changed
+            and op.id in bound) for op in operands)
 
     def operands(self, value):
         """The operands of a movable computation, or None."""

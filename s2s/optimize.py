@@ -631,6 +631,10 @@ def optimize(fn, namespace, primal_of_adjoint, temporaries=()):
                                     {t for t in temporaries
                                      if optimizer.primal_of.get(t, t) in temporaries})
         fn.body = _remove_dead(fn, optimizer.resolve)
+    # loop-invariant statements of the adjoint sweep (`g = acc_bar * t3` in
+    # a reverse loop that never changes either), before they are folded
+    from .hoist import hoist_invariants
+    hoist_invariants(fn, namespace.parsed, optimizer.local_names)
     _shape_of_products(fn, optimizer, set(temporaries))
     fn.body = _inline_temporaries(fn, optimizer.counts, optimizer.resolve, set(temporaries))
     fn.body = _release_shape_only(fn, optimizer, set(temporaries))

@@ -518,3 +518,32 @@ def test_seed_of_an_array_output_is_a_number():
     a = rand(2, 3, seed=52)
     np.testing.assert_allclose(s2s.grad(seed_of_an_array_output)(a), np.full((2, 3), 6.0))
     assert "ones_like_seed" not in _code(s2s.source(s2s.grad(seed_of_an_array_output)))
+
+
+# ---- loop-invariant code motion, in the primal and in the adjoint sweep --------
+def test_invariant_adjoint_product_is_computed_once():
+    src = _code(s2s.source(s2s.grad(accumulate)))
+    reverse_loop = src[src.index("reversed(range("):]
+    assert "np.cos(t1)" in reverse_loop and "* t3 *" not in reverse_loop
+    assert "acc_bar * t3" in src[:src.index("reversed(range(")]
+    for x in (0.7, rand(3, seed=53)):
+        assert_grad_fd(accumulate, (x, 4))
+
+
+def bound_on_one_branch(x, c, n):
+    if c > 0:
+        y = x * 2.0
+    acc = 0.0
+    for i in range(n):
+        acc = acc + np.sin(y) * i   # invariant, but y exists only if c > 0
+    return acc + np.sum(x * x)
+
+
+@pytest.mark.parametrize("c, n", [(-1.0, 0), (1.0, 0), (1.0, 3)])
+def test_invariant_is_not_moved_before_its_operand_exists(c, n):
+    x = rand(2, seed=54)
+    assert_grad_fd(bound_on_one_branch_summed, (x, c, n))
+
+
+def bound_on_one_branch_summed(x, c, n):
+    return np.sum(bound_on_one_branch(x, c, n))
