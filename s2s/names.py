@@ -4,6 +4,8 @@ import copy
 
 import gast
 
+STACK_SUFFIX = "stack"  # the reverse sweep's stack of a variable v: v_stack
+
 
 def all_names(node):
     """Every identifier used in a tree (variables and parameters)."""

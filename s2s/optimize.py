@@ -26,7 +26,7 @@ import gast
 import numpy as np
 
 from . import runtime
-from .names import copy_tree, name, root_name, store
+from .names import STACK_SUFFIX, copy_tree, name, root_name, store
 from .uniform import keep_uniform_adjoints
 
 COPY_WINDOW = 8  # statements after a copy in which its reads are looked for
@@ -42,6 +42,9 @@ ELEMENTWISE_UNARY = {np.sin, np.cos, np.tan, np.exp, np.log, np.log1p, np.expm1,
                      np.log10, np.cbrt, np.reciprocal, np.positive}
 ELEMENTWISE_BINARY = {np.add, np.subtract, np.multiply, np.divide, np.true_divide,
                       np.maximum, np.minimum, np.power}
+# elementwise functions whose result is a float whatever their argument
+FLOAT_RESULTS = ELEMENTWISE_UNARY - {np.square, np.negative, np.abs, np.absolute, np.sign,
+                                     np.positive}
 SHAPE_OF_SECOND = {runtime.unbroadcast, runtime.to_shape_of, runtime.broadcast_like}
 # (function, argument position) read only for the argument's shape
 SHAPE_ONLY_ARGUMENT = {runtime.unbroadcast: 1, runtime.to_shape_of: 1,
@@ -90,6 +93,7 @@ class Optimizer:
         self.classes = {}
         self.ones = {}  # name -> shape class of the all-ones array it holds
         self.unit = set()  # names holding the constant 1.0
+        self.float_names = set()  # names that certainly hold floats
         # shape class -> [(top-level position, name)]: values assigned once,
         # unconditionally, that may stand in for another of their class
         self.representatives = {}
@@ -178,12 +182,15 @@ class Optimizer:
                          if count == self.counts.get(target)}
         top_level = {id(stmt): index for index, stmt in enumerate(body)}
         reassigned = {}  # name -> its assignments, for names assigned more than once
+        stacks = self._stacks()
         for stmt in _walk_statements(body):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
                 target = stmt.targets[0].id
                 if self.counts.get(target, 0) > 1 and target not in self.primal_of \
                         and target not in range_classes:
-                    reassigned.setdefault(target, []).append(stmt)
+                    reassigned.setdefault(target, [])
+                    if not _restores(stmt, stacks):
+                        reassigned[target].append(stmt)
         for target in other_bindings:
             reassigned.pop(target, None)
         # Values whose shape cannot change while the function runs: classes
@@ -208,7 +215,7 @@ class Optimizer:
             rejected |= broken
             new = {}
             for target, assignments in reassigned.items():
-                if target in guesses or target in rejected:
+                if target in guesses or target in rejected or not assignments:
                     continue
                 guess = _base(target) if target in params else \
                     self.class_of(assignments[0].value)
@@ -217,6 +224,12 @@ class Optimizer:
             if not broken and not new:
                 break
             guesses.update(new)
+
+    def _stacks(self):
+        """The reverse sweep's stacks: stack name -> the variable it saves."""
+        namer = getattr(self.namespace, "namer", None)
+        derived = getattr(namer, "derived_names", {})
+        return {stack: v for (v, suffix), stack in derived.items() if suffix == STACK_SUFFIX}
 
     def _single_assigned_classes(self, body, params, top_level, known):
         self.classes = dict(known)
@@ -277,12 +290,56 @@ class Optimizer:
             except TypeError:
                 pass
         if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Mult):
-            # ones * x -> x, when the ones have x's shape
+            # ones * x -> x, when the ones have x's shape and x is a float
+            # array already (ones * (x >= y) is the float mask)
             for ones, other in ((expr.left, expr.right), (expr.right, expr.left)):
                 if isinstance(ones, gast.Name) and ones.id in self.ones and \
-                        self.class_of(other) == self.ones[ones.id]:
+                        self.class_of(other) == self.ones[ones.id] and self.floating(other):
                     return other
         return expr
+
+    def floating(self, expr):
+        """Is expr certainly a float (not an integer or boolean array)?"""
+        if isinstance(expr, gast.Name):
+            return expr.id in self.float_names
+        if isinstance(expr, gast.Constant):
+            return isinstance(expr.value, float)
+        if isinstance(expr, gast.BinOp):
+            if isinstance(expr.op, gast.Div):
+                return True
+            if isinstance(expr.op, (gast.Add, gast.Sub, gast.Mult, gast.Pow)):
+                return self.floating(expr.left) or self.floating(expr.right)
+            return False
+        if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
+            return self.floating(expr.operand)
+        if isinstance(expr, gast.Call):
+            try:
+                return self.resolve(expr.func) in FLOAT_RESULTS
+            except TypeError:
+                return False
+        return False
+
+    def find_float_names(self):
+        """Variables every assignment of which is certainly a float
+        (optimistic: assume all, drop those an assignment contradicts)."""
+        stacks = self._stacks()
+        values, other = {}, {arg.id for arg in self.fn.args.args}
+        for node in gast.walk(self.fn):
+            if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
+                values.setdefault(node.targets[0].id, [])
+                if not _restores(node, stacks):
+                    values[node.targets[0].id].append(node.value)
+            elif isinstance(node, (gast.Assign, gast.For)):
+                targets = node.targets if isinstance(node, gast.Assign) else [node.target]
+                other |= {n.id for t in targets if not isinstance(t, gast.Subscript)
+                          for n in gast.walk(t) if isinstance(n, gast.Name)}
+        self.float_names = {v for v, assigned in values.items() if assigned} - other
+        while True:
+            dropped = {v for v in self.float_names
+                       if not all(self.floating(value) for value in values[v])}
+            if not dropped:
+                return
+            self.float_names -= dropped
 
     def record_constant_values(self, stmt):
         """Remember which single-assigned names hold 1.0 or arrays of ones."""
@@ -306,6 +363,7 @@ class Optimizer:
 
     def run(self):
         self.assign_classes(self.fn.body)
+        self.find_float_names()
         changed_in_place = _changed_in_place(self.fn)
         for position, top in enumerate(self.fn.body):
             for stmt in _walk_statements([top]):
@@ -354,6 +412,21 @@ def _is_range(expr):
 def _base(name_):
     """The shape class of a value nothing else is known to share a shape with."""
     return frozenset([name_])
+
+
+def _restores(stmt, stacks):
+    """`v = v_stack.pop()` (a value v held before) or `v = None` (the
+    placeholder of a saved variable before its first value): neither
+    gives v a shape it does not have otherwise."""
+    target = stmt.targets[0].id
+    value = stmt.value
+    if target not in stacks.values():
+        return False
+    if isinstance(value, gast.Constant) and value.value is None:
+        return True
+    return isinstance(value, gast.Call) and not value.args and \
+        isinstance(value.func, gast.Attribute) and value.func.attr == "pop" and \
+        isinstance(value.func.value, gast.Name) and stacks.get(value.func.value.id) == target
 
 
 def _combine(a, b):
@@ -465,40 +538,54 @@ def _rename_loads(node, old, new):
 
 
 def _remove_dead(fn, resolve):
-    """Remove assignments whose target nothing reads, when the right-hand
-    side has no side effect. Statements are visited last to first and the
-    reads of a removed one are uncounted at once, so a chain of dead values
-    goes in one pass (linear in the function's size)."""
-    reads = {}
-    for stmt in _walk_statements(fn.body):
-        for n in _own_reads(stmt):
-            reads[n] = reads.get(n, 0) + 1
-
-    def block(stmts):
-        removed = False
-        kept = []
-        for stmt in reversed(stmts):
-            for field in ("body", "orelse"):
-                inner = getattr(stmt, field, None)
-                if inner:
-                    new_inner, inner_removed = block(inner)
-                    setattr(stmt, field, new_inner)
-                    removed = removed or inner_removed
-            if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
-                    and not reads.get(stmt.targets[0].id) and _pure(stmt.value, resolve)) \
-                    or _empty_if(stmt, resolve):
-                for n in _own_reads(stmt):
-                    reads[n] -= 1
-                removed = True
-                continue
-            kept.append(stmt)
-        kept.reverse()
-        return kept, removed
-
-    while True:  # a value read only inside a later loop's dead code: go again
-        fn.body, removed = block(fn.body)
+    """Remove assignments whose value nothing needs, when the right-hand
+    side has no side effect, and `if`s left empty. Mark and sweep: a value
+    is needed when a statement that stays reads it (a return, a push, an
+    `if` test, a call kept for its effect), or an assignment to a needed
+    value reads it. So a chain of dead values goes at once, and so does a
+    loop-carried one (`acc = acc + e` that only feeds itself)."""
+    while True:  # an `if` left empty frees its test's values: go again
+        definitions, needed = {}, []
+        for stmt in _walk_statements(fn.body):
+            target = _assigned_name(stmt)
+            if target is not None and _pure(stmt.value, resolve):
+                definitions.setdefault(target, []).append(stmt)
+            else:
+                needed.extend(_own_reads(stmt))
+        live = set()
+        while needed:
+            var = needed.pop()
+            if var not in live:
+                live.add(var)
+                for stmt in definitions.get(var, ()):
+                    needed.extend(_own_reads(stmt))
+        fn.body, removed = _sweep(fn.body, live, resolve)
         if not removed:
             return fn.body
+
+
+def _sweep(stmts, live, resolve):
+    removed, kept = False, []
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if inner:
+                new_inner, inner_removed = _sweep(inner, live, resolve)
+                setattr(stmt, field, new_inner or [gast.Pass()])
+                removed = removed or inner_removed
+        target = _assigned_name(stmt)
+        if (target is not None and target not in live and _pure(stmt.value, resolve)) \
+                or _empty_if(stmt, resolve):
+            removed = True
+            continue
+        kept.append(stmt)
+    return kept, removed
+
+
+def _assigned_name(stmt):
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+        return stmt.targets[0].id
+    return None
 
 
 def _inline_temporaries(fn, counts, resolve, temporaries):
@@ -624,9 +711,10 @@ def optimize(fn, namespace, primal_of_adjoint, temporaries=()):
     optimizer = Optimizer(fn, namespace, primal_of_adjoint)
     fn = optimizer.run()
     if keep_uniform_adjoints(fn, optimizer):
-        # copies of numbers into temporaries (a user's name is kept), and
+        # 1.0 * e, copies into temporaries (a user's name is kept), and
         # values that were read only by a spread
-        fn.body = _propagate_copies(fn.body, optimizer.counts,
+        _fold_units(fn, optimizer)
+        fn.body = _propagate_copies(fn.body, _assigned_names(fn.body),
                                     {a.id for a in fn.args.args},
                                     {t for t in temporaries
                                      if optimizer.primal_of.get(t, t) in temporaries})
@@ -639,6 +727,63 @@ def optimize(fn, namespace, primal_of_adjoint, temporaries=()):
     fn.body = _inline_temporaries(fn, optimizer.counts, optimizer.resolve, set(temporaries))
     fn.body = _release_shape_only(fn, optimizer, set(temporaries))
     return fn
+
+
+def _fold_units(fn, optimizer):
+    """`1.0 * e` -> e, where the 1.0 is a seed kept as a number (uniform.py):
+    when e is a float already, or the product is added to (multiplied by...)
+    a float, so no integer or boolean array comes out where a float did."""
+    optimizer.find_float_names()
+    counts = _assigned_names(fn.body)  # as it is now: copies back have gone
+    single = {stmt.targets[0].id: stmt.value for stmt in _walk_statements(fn.body)
+              if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+              and counts.get(stmt.targets[0].id) == 1
+              and stmt.targets[0].id not in {a.id for a in fn.args.args}}
+    units, grown = set(), True
+    while grown:  # 1.0, and copies of it
+        new = {v for v, value in single.items() if v not in units and (
+            _is_one(value) or (isinstance(value, gast.Name) and value.id in units))}
+        units |= new
+        grown = bool(new)
+    if not units:
+        return
+    changed_in_place = _changed_in_place(fn)
+
+    def unit(node):
+        return _is_one(node) or (isinstance(node, gast.Name) and node.id in units)
+
+    def fold(expr, float_context=False):
+        if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Add, gast.Sub,
+                                                                 gast.Mult, gast.Div)):
+            expr.left = fold(expr.left, optimizer.floating(expr.right))
+            expr.right = fold(expr.right, optimizer.floating(expr.left))
+            if isinstance(expr.op, gast.Mult):
+                for one, other in ((expr.left, expr.right), (expr.right, expr.left)):
+                    if unit(one) and (float_context or optimizer.floating(other)):
+                        return other
+            return expr
+        for field, value in gast.iter_fields(expr):
+            if isinstance(value, gast.expr):
+                setattr(expr, field, fold(value))
+            elif isinstance(value, list):
+                setattr(expr, field, [fold(v) if isinstance(v, gast.expr) else v
+                                      for v in value])
+        return expr
+
+    for stmt in _walk_statements(fn.body):
+        if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Return)) and stmt.value is not None:
+            value = fold(stmt.value)
+            target = stmt.targets[0] if isinstance(stmt, gast.Assign) else None
+            if isinstance(value, gast.Name) and not isinstance(stmt.value, gast.Name) and (
+                    not isinstance(target, gast.Name)
+                    or {target.id, value.id} & changed_in_place):
+                continue  # `a = 1.0 * x` -> `a = x` would share x's array
+            stmt.value = value
+
+
+def _is_one(node):
+    return isinstance(node, gast.Constant) and isinstance(node.value, float) \
+        and node.value == 1.0
 
 
 def _shape_of_products(fn, optimizer, temporaries):

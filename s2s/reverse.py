@@ -27,13 +27,12 @@ from .activity import Activity, statements
 from .errors import NoGradientError, S2SError, UnsupportedError
 from .instantiate import Contribution, instantiate, materialize_zeros
 from .inplace import InPlace
-from .names import assign, copy_tree, name, store
+from .names import STACK_SUFFIX, assign, copy_tree, name, store
 from .names import copy_with as _copy_with
 from .names import with_origin as _with_origin
 from .normalize import is_setitem, origin_of
 from .reverse_inplace import InPlaceReverse
 
-STACK_SUFFIX = "stack"
 
 
 def _call(func, args):
@@ -46,7 +45,7 @@ def _attr_call(obj, method, args):
 
 
 # `acc = <constant>; loop: t = acc + term; acc = t` (see ReverseBuilder)
-Accumulator = collections.namedtuple("Accumulator", "name term term_keeps_shape")
+Accumulator = collections.namedtuple("Accumulator", "name term term_keeps_shape loop_index")
 
 
 class ReverseConfig:
@@ -327,7 +326,8 @@ class ReverseBuilder(InPlaceReverse):
                 v, term = accumulated
                 start = self._constant_start(v, index)
                 if start is not None:
-                    found[id(stmt)] = Accumulator(v, term, self._term_keeps_shape(start, term))
+                    found[id(stmt)] = Accumulator(v, term, self._term_keeps_shape(start, term),
+                                                  index)
         return found
 
     def _term_keeps_shape(self, start, term):
@@ -380,6 +380,21 @@ class ReverseBuilder(InPlaceReverse):
             if v in {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)}:
                 return None
         return None
+
+    def _seed_shape(self, output):
+        """What the seed of an output takes its shape from: the output, or
+        for an accumulator shaped like its term (`acc = 0.0; acc = acc + e`)
+        an earlier value of e's shape, so acc's value is not needed for it.
+        If the loop ran no times, acc is 0.0 and the seed has e's shape, but
+        then only the reverse loop, which runs no times, reads it."""
+        if getattr(self.config, "optimize", True):
+            for accumulator in self.accumulators.values():
+                if accumulator.name == output and accumulator.term_keeps_shape:
+                    stand_in = self.shapes.representative(accumulator.term,
+                                                          accumulator.loop_index)
+                    if isinstance(stand_in, gast.Name) and stand_in.id != accumulator.term.id:
+                        return stand_in
+        return name(output)
 
     def _without_accumulator_shape(self, item, key):
         """unbroadcast(g, acc) -> g in the adjoint of `t = acc + e` (see
@@ -750,7 +765,7 @@ class ReverseBuilder(InPlaceReverse):
                 continue
             if cotangent is None:
                 ones = name(self.namespace.bind("ones_like_seed", _runtime().ones_like_seed))
-                seed = _call(ones, [name(atom.id)])
+                seed = _call(ones, [self._seed_shape(atom.id)])
             elif len(self.outputs) == 1 and not isinstance(self.ret.value, gast.Tuple):
                 seed = name(cotangent)
             else:

@@ -35,19 +35,27 @@ def keep_uniform_adjoints(fn, optimizer):
     something changed."""
     assignments, elsewhere = _bindings(fn)
     candidates = {}
+    probe = _Pass(fn, optimizer, {})
     for var, stmts in assignments.items():
         if var in elsewhere or optimizer.primal_of.get(var) is None:
             continue
         cls = optimizer.class_of_name(var)
+        if cls is None:  # its primal's shape varies: the spreads it is made of tell
+            spread_classes = {optimizer.class_of(spread[1]) for stmt in stmts
+                              for spread in map(probe.spread, gast.walk(stmt.value))
+                              if spread is not None}
+            cls = spread_classes.pop() if len(spread_classes) == 1 else None
         if cls and _representative(optimizer, cls) is not None:
             candidates[var] = cls
     uniform = dict(candidates)
+    pass_ = _Pass(fn, optimizer, uniform)
     while True:
-        pass_ = _Pass(fn, optimizer, uniform)
+        # names made of numbers (dropping one may drop those made of it) ...
         dropped = {var for var in uniform
                    if not all(pass_.is_uniform(s.value, uniform[var])
                               for s in assignments[var])}
-        dropped |= pass_.too_costly(assignments)
+        # ... and, once that settles, worth keeping as numbers
+        dropped = dropped or pass_.too_costly(assignments)
         if not dropped:
             break
         for var in dropped:
