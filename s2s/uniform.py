@@ -86,9 +86,15 @@ def _bindings(fn):
 
 
 def _representative(optimizer, cls):
-    """A value assigned once before any adjoint code, of shape class cls."""
+    """A value assigned once before any adjoint code, of shape class cls
+    (and still assigned: dead code removal may have taken one)."""
+    fn = optimizer.fn
+    present = {arg.id for arg in fn.args.args} | {
+        stmt.targets[0].id for stmt in fn.body
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)}
     for _, var in sorted(optimizer.representatives.get(cls, ())):
-        return var
+        if var in present:
+            return var
     return None
 
 
