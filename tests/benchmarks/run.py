@@ -262,12 +262,18 @@ def s2s_line(s2s, s2s_error):
     return f"s2s: {getattr(s2s, '__version__', 'importable, no __version__')}"
 
 
-def report(rows, cpu, s2s, s2s_error, args):
+def report(rows, cpu, s2s, s2s_error, args, workloads=()):
     out = [machine_line(cpu), s2s_line(s2s, s2s_error),
            f"timing: median of {args.repeat} measurements of ~{args.target:g} s each, "
            f"hand and s2s alternating; compile ms = median of {args.compile_repeat} "
            "first calls on fresh function objects (transform + compile + first run)",
            "", *table_rows(rows)]
+    if s2s is not None:
+        from .statements import statement_lines
+        counted = statement_lines(s2s, workloads)
+        if counted:
+            out += ["", "Statements (code, no comments), s2s gradient / hand-written:",
+                    *counted]
     notes = [f"- {r.key}: {n}" for r in rows for n in r.notes]
     notes += [f"- {r.key}: {r.s2s_status}" for r in rows
               if r.s2s_s is None and len(r.s2s_status) > CELL_REASON_CHARS]
@@ -296,7 +302,7 @@ def main(argv=None):
         row.fd_failed = w.key in failed
         rows.append(row)
 
-    text = report(rows, cpu, s2s, s2s_error, args)
+    text = report(rows, cpu, s2s, s2s_error, args, workloads)
     print(text)
     if args.markdown_out:
         with open(args.markdown_out, "w") as fh:
