@@ -35,6 +35,7 @@ def keep_uniform_adjoints(fn, optimizer):
     something changed."""
     assignments, elsewhere = _bindings(fn)
     candidates = {}
+    present = _present(fn)
     probe = _Pass(fn, optimizer, {})
     for var, stmts in assignments.items():
         if var in elsewhere or optimizer.primal_of.get(var) is None:
@@ -45,7 +46,7 @@ def keep_uniform_adjoints(fn, optimizer):
                               for spread in map(probe.spread, gast.walk(stmt.value))
                               if spread is not None}
             cls = spread_classes.pop() if len(spread_classes) == 1 else None
-        if cls and _representative(optimizer, cls) is not None:
+        if cls and _representative(optimizer, cls, present) is not None:
             candidates[var] = cls
     uniform = dict(candidates)
     pass_ = _Pass(fn, optimizer, uniform)
@@ -85,17 +86,20 @@ def _bindings(fn):
     return assignments, elsewhere
 
 
-def _representative(optimizer, cls):
+def _representative(optimizer, cls, present):
     """A value assigned once before any adjoint code, of shape class cls
-    (and still assigned: dead code removal may have taken one)."""
-    fn = optimizer.fn
-    present = {arg.id for arg in fn.args.args} | {
-        stmt.targets[0].id for stmt in fn.body
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)}
+    (and still assigned: dead code removal may have taken one; present:
+    the parameters and the names the top level assigns)."""
     for _, var in sorted(optimizer.representatives.get(cls, ())):
         if var in present:
             return var
     return None
+
+
+def _present(fn):
+    return {arg.id for arg in fn.args.args} | {
+        stmt.targets[0].id for stmt in fn.body
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)}
 
 
 class _Pass:
@@ -103,7 +107,7 @@ class _Pass:
         self.fn = fn
         self.optimizer = optimizer
         self.uniform = uniform  # name -> shape class of the array it stands for
-        self.unreduce = runtime.unreduce
+        self.present = _present(fn)
 
     # ---- which expressions are one number spread over an array --------------
     def spread(self, node):
@@ -280,7 +284,7 @@ class _Pass:
                 stmt.value = self._spread(unreduce, self._numbers_only(read), cls)
 
     def _spread(self, unreduce, number, cls):
-        shape_of = name(_representative(self.optimizer, cls))
+        shape_of = name(_representative(self.optimizer, cls, self.present))
         return gast.Call(func=name(unreduce), args=[
             number, shape_of, gast.Constant(value=None, kind=None),
             gast.Constant(value=False, kind=None)], keywords=[])
