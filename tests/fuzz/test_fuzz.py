@@ -1,6 +1,6 @@
 """Random programs: s2s gradients against finite differences.
 
-test_random_programs checks a fixed, derandomized set of programs (150 by
+test_random_programs checks a fixed, derandomized set of programs (300 by
 default; S2S_FUZZ_EXAMPLES changes it). A failure is shrunk by hypothesis
 and the shrunk program is saved under tests/fuzz/regressions/, where
 test_regression replays every file on each run. The long campaign is
@@ -19,28 +19,14 @@ from .generator import FEATURES, programs
 HERE = os.path.dirname(os.path.abspath(__file__))
 REGRESSIONS = os.path.join(HERE, "regressions")
 
-# Features whose programs s2s currently gets wrong (issue 9 report); the
-# campaign still generates them. Take a feature out of this set once fixed.
-# S2S_FUZZ_ALL_FEATURES=1 checks them all.
-KNOWN_BROKEN = {
-    "early_return",     # return inside if/loop: later statements still run
-    "break",            # break/continue inside if: the rest of the body still runs
-    "continue",
-    "reassign_params",  # `x = g(x)` for a differentiated parameter x: ValueError; and
-                        # `y = x` for a parameter y never read: d/dy has x's shape
-    "zero_trip",        # an inner loop that never runs: UnboundLocalError in the adjoint
-    "branch_in_loop",   # an if in a loop whose branch is never taken: UnboundLocalError
-}
-if os.environ.get("S2S_FUZZ_ALL_FEATURES"):  # check whether they are fixed
-    KNOWN_BROKEN = set()
-CHECKED = tuple(f for f in FEATURES if f not in KNOWN_BROKEN)
-# Checks run on each program (see check.MODES); "order2" (grad of grad)
-# is left to the campaign: it fails through an if whose other branch
-# was taken (issue 9 report).
-MODES = tuple(os.environ.get("S2S_FUZZ_MODES", "reverse,jvp,vjp").split(","))
+# Every feature of the generator and every check (see check.MODES), as in
+# the long campaign; the six features and the second-order check this list
+# once left out have had no failure in the campaigns since they were fixed.
+CHECKED = FEATURES
+MODES = tuple(os.environ.get("S2S_FUZZ_MODES", "reverse,jvp,vjp,order2").split(","))
 
 
-@settings(max_examples=int(os.environ.get("S2S_FUZZ_EXAMPLES", "150")), derandomize=True,
+@settings(max_examples=int(os.environ.get("S2S_FUZZ_EXAMPLES", "300")), derandomize=True,
           database=None, deadline=None, print_blob=False,
           suppress_health_check=list(HealthCheck))
 @given(programs(CHECKED))
