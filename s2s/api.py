@@ -128,15 +128,18 @@ def vjp(f=None, wrt=0, *, optimize=True):
     return _decorator_or_call(f, lambda fn: _make(fn, "vjp", wrt, None, "vjp", optimize))
 
 
-def jvp(f=None, wrt=0, *, optimize=True):
+def jvp(f=None, wrt=0, *, optimize=True, tangent_only=False):
     """Forward mode: a function (*args, tangent) -> (f(...), directional
-    derivative). With a tuple `wrt`, tangent is a tuple of tangents."""
+    derivative). With a tuple `wrt`, tangent is a tuple of tangents.
+    tangent_only=True: the function returns the directional derivative
+    alone, and does not compute f's value where that is not needed."""
     def build(fn):
         from .forward import ForwardConfig
         names, many = _wrt_names(fn, wrt)
-        config = ForwardConfig(names)
+        config = ForwardConfig(names, tangent_only=tangent_only)
         config.optimize = _optimize_flag(optimize)
-        key = ("jvp", names) + (() if optimize else ("unoptimized",))
+        key = ("jvp", names) + (() if optimize else ("unoptimized",)) + (
+            ("tangent_only",) if tangent_only else ())
         spec = DerivativeSpec(fn, key, config)
 
         if many:
@@ -169,10 +172,12 @@ def hvp(f=None, wrt=0):
         names, _ = _wrt_names(fn, wrt)
         if len(names) != 1:
             raise ValueError("hvp takes one wrt")
-        forward_over_reverse = jvp(grad(fn, wrt=names[0]), wrt=names[0])
+        # the gradient itself is not returned, so it is computed only as far
+        # as its tangent needs it
+        forward_over_reverse = jvp(grad(fn, wrt=names[0]), wrt=names[0], tangent_only=True)
 
         def hessian_vector_product(*args):
-            return forward_over_reverse(*args)[1]
+            return forward_over_reverse(*args)
         hessian_vector_product.__name__ = f"hvp_{getattr(fn, '__name__', 'f')}"
         hessian_vector_product.__s2s__ = forward_over_reverse.__s2s__
         return hessian_vector_product

@@ -27,10 +27,13 @@ class ForwardConfig:
     (value, output tangent). mode 'pushforward' (calls between user
     functions): tangents first, then f's parameters."""
 
-    def __init__(self, wrt, mode="jvp", name_prefix="jvp"):
+    def __init__(self, wrt, mode="jvp", name_prefix="jvp", tangent_only=False):
         self.wrt = list(wrt)
         self.mode = mode
         self.name_prefix = name_prefix
+        # return the output tangent alone (hvp): the value is then not
+        # computed where the tangent does not need it
+        self.tangent_only = tangent_only
 
 
 class ForwardBuilder(InPlaceForward):
@@ -279,8 +282,11 @@ class ForwardBuilder(InPlaceForward):
             output_tangent = gast.Tuple(elts=tangents, ctx=gast.Load())
         else:
             output_tangent = tangents[0]
-        returned = gast.Tuple(elts=[copy_tree(self.ret.value), output_tangent],
-                              ctx=gast.Load())
+        if getattr(cfg, "tangent_only", False):
+            returned = output_tangent
+        else:
+            returned = gast.Tuple(elts=[copy_tree(self.ret.value), output_tangent],
+                                  ctx=gast.Load())
         body.append(_with_origin(gast.Return(value=returned), origin))
         args = copy_tree(self.fn.args)
         tangent_params = [gast.Name(id=self.tangent(w), ctx=gast.Param(), annotation=None,

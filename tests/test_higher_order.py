@@ -519,3 +519,23 @@ def test_fourth_order_through_a_helper_returning_a_tuple():
         np.testing.assert_allclose(d(x), expected, rtol=1e-4, atol=1e-4)
     # d^4/dx^4 of the summed third derivative 96 n sum(x): 96 n everywhere
     np.testing.assert_allclose(d(x), np.full(3, 96.0 * 3))
+
+
+def softplus_sum(x, A):
+    return np.sum(np.log1p(np.exp(A @ x)))
+
+
+def test_hvp_does_not_compute_the_gradient_itself():
+    rng = np.random.default_rng(7)
+    x, A, v = rng.standard_normal(4), rng.standard_normal((5, 4)), rng.standard_normal(4)
+    product = s2s.hvp(softplus_sum)
+    s = 1.0 / (1.0 + np.exp(-(A @ x)))
+    np.testing.assert_allclose(product(x, A, v), A.T @ (s * (1.0 - s) * (A @ v)), rtol=1e-10)
+    src = s2s.source(product)
+    code = [line for line in src.splitlines() if not line.strip().startswith("#")]
+    assert code[-1].strip() == "return x_bar_dot"
+    assert not any(line.strip().startswith("x_bar =") for line in code)
+    value, tangent = s2s.jvp(s2s.grad(softplus_sum))(x, A, v)
+    np.testing.assert_allclose(tangent, product(x, A, v), rtol=1e-12)
+    np.testing.assert_allclose(s2s.jvp(s2s.grad(softplus_sum), tangent_only=True)(x, A, v),
+                               tangent, rtol=1e-12)
