@@ -450,15 +450,7 @@ def test_accumulated_term_from_a_number_needs_no_unbroadcast():
 
 
 # ---- adjoints that are one number spread over an array stay numbers -----------
-def doubling(a):
-    b = a * 2
-    while np.linalg.norm(b) < 1000:
-        b = b * 2
-    if np.sum(b) > 0:
-        c = b
-    else:
-        c = 100 * b
-    return np.sum(c)
+doubling = doubling_loop  # seed case 12 with a summed output
 
 
 @pytest.mark.parametrize("a", [0.3, -0.3, rand(1, seed=44), rand(4, seed=45),
