@@ -15,10 +15,16 @@ with optimize=False on the whole pipeline):
               instead; the first often dies then (`log1p(exp(z))` read
               only for its shape is never computed).
   seeds       an output that is a full reduction (np.sum without axis) is a
-              scalar, so its seed is 1.0, and multiplying by a broadcast
-              1.0 of the right shape is dropped.
+              scalar, so its seed is 1.0.
+  numbers     an adjoint that is one number spread over an array is kept as
+              the number (uniform.py); then `1.0 * e` -> e where no integer
+              or boolean array can come out (_fold_units).
   copies      `a = b` followed by reads of a: the reads use b.
-  dead code   assignments nothing reads (pure right-hand sides only).
+  dead code   values nothing needs (mark and sweep; pure right-hand sides).
+  hoisting    loop-invariant statements of the adjoint sweep (hoist.py).
+  folding     a temporary read once, shortly after, goes into its reader.
+  shapes only a product or large temporary read later only for its shape
+              is not kept (matmul_like, shape_stand_in).
 """
 import itertools
 
@@ -91,8 +97,6 @@ class Optimizer:
             self.counts[arg.id] = self.counts.get(arg.id, 0) + 1
         self.local_names = set(self.counts)
         self.classes = {}
-        self.ones = {}  # name -> shape class of the all-ones array it holds
-        self.unit = set()  # names holding the constant 1.0
         self.float_names = set()  # names that certainly hold floats
         # shape class -> [(top-level position, name)]: values assigned once,
         # unconditionally, that may stand in for another of their class
@@ -289,13 +293,6 @@ class Optimizer:
                     return gast.Constant(value=1.0, kind=None)  # the seed of a scalar output
             except TypeError:
                 pass
-        if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Mult):
-            # ones * x -> x, when the ones have x's shape and x is a float
-            # array already (ones * (x >= y) is the float mask)
-            for ones, other in ((expr.left, expr.right), (expr.right, expr.left)):
-                if isinstance(ones, gast.Name) and ones.id in self.ones and \
-                        self.class_of(other) == self.ones[ones.id] and self.floating(other):
-                    return other
         return expr
 
     def floating(self, expr):
@@ -341,41 +338,19 @@ class Optimizer:
                 return
             self.float_names -= dropped
 
-    def record_constant_values(self, stmt):
-        """Remember which single-assigned names hold 1.0 or arrays of ones."""
-        if not (isinstance(stmt.targets[0], gast.Name)
-                and self.counts.get(stmt.targets[0].id) == 1):
-            return
-        target, value = stmt.targets[0].id, stmt.value
-        if isinstance(value, gast.Constant) and value.value == 1.0:
-            self.unit.add(target)
-        elif isinstance(value, gast.Call) and self.resolve(value.func) is runtime.unreduce \
-                and len(value.args) >= 2 and isinstance(value.args[0], gast.Name) \
-                and value.args[0].id in self.unit and self._full_reduction(value):
-            cls = self.class_of(value.args[1])
-            if cls is not None and cls != SCALAR:
-                self.ones[target] = cls
-
-    @staticmethod
-    def _full_reduction(call):
-        axis = call.args[2] if len(call.args) > 2 else None
-        return axis is None or (isinstance(axis, gast.Constant) and axis.value is None)
-
     def run(self):
         self.assign_classes(self.fn.body)
-        self.find_float_names()
         changed_in_place = _changed_in_place(self.fn)
         for position, top in enumerate(self.fn.body):
             for stmt in _walk_statements([top]):
                 if isinstance(stmt, gast.Assign):
                     value = self.simplify(stmt.value, position)
-                    # `a = ones * x` folded to `a = x` makes a share x's array:
-                    # not when either is then changed in place
+                    # `a = unbroadcast(g, x)` folded to `a = g` makes a share
+                    # g's array: not when either is then changed in place
                     if not (isinstance(value, gast.Name) and not isinstance(
                             stmt.value, gast.Name) and isinstance(stmt.targets[0], gast.Name)
                             and {stmt.targets[0].id, value.id} & changed_in_place):
                         stmt.value = value
-                    self.record_constant_values(stmt)
                 elif isinstance(stmt, gast.Return):
                     stmt.value = self.simplify(stmt.value, position)
         self.fn.body = _propagate_copies(self.fn.body, self.counts,
@@ -735,10 +710,10 @@ def _fold_units(fn, optimizer):
     a float, so no integer or boolean array comes out where a float did."""
     optimizer.find_float_names()
     counts = _assigned_names(fn.body)  # as it is now: copies back have gone
+    params = {a.id for a in fn.args.args}
     single = {stmt.targets[0].id: stmt.value for stmt in _walk_statements(fn.body)
               if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
-              and counts.get(stmt.targets[0].id) == 1
-              and stmt.targets[0].id not in {a.id for a in fn.args.args}}
+              and counts.get(stmt.targets[0].id) == 1 and stmt.targets[0].id not in params}
     units, grown = set(), True
     while grown:  # 1.0, and copies of it
         new = {v for v, value in single.items() if v not in units and (

@@ -18,8 +18,8 @@ shape class C. Where it is read, the number serves unchanged in
 `u op e` (op one of + - * /) when e has a class containing C without the
 uniform names in it (then `u op e` has e's shape whether u is the number or
 the array); anywhere else the array is made at the read. Names whose array
-would be made inside a loop, or at more than one read, stay arrays (making
-them would cost more than it saves).
+would be made inside a loop, or more often than their spreads made it, or
+that would gain nothing, stay arrays.
 """
 import gast
 
@@ -35,21 +35,19 @@ def keep_uniform_adjoints(fn, optimizer):
     something changed."""
     assignments, elsewhere = _bindings(fn)
     candidates = {}
-    present = _present(fn)
-    probe = _Pass(fn, optimizer, {})
+    pass_ = _Pass(fn, optimizer, candidates)
     for var, stmts in assignments.items():
         if var in elsewhere or optimizer.primal_of.get(var) is None:
             continue
         cls = optimizer.class_of_name(var)
         if cls is None:  # its primal's shape varies: the spreads it is made of tell
             spread_classes = {optimizer.class_of(spread[1]) for stmt in stmts
-                              for spread in map(probe.spread, gast.walk(stmt.value))
+                              for spread in map(pass_.spread, gast.walk(stmt.value))
                               if spread is not None}
             cls = spread_classes.pop() if len(spread_classes) == 1 else None
-        if cls and _representative(optimizer, cls, present) is not None:
+        if cls and _representative(optimizer, cls, pass_.present) is not None:
             candidates[var] = cls
-    uniform = dict(candidates)
-    pass_ = _Pass(fn, optimizer, uniform)
+    uniform = candidates  # what is left of them
     while True:
         # names made of numbers (dropping one may drop those made of it) ...
         dropped = {var for var in uniform
@@ -62,7 +60,7 @@ def keep_uniform_adjoints(fn, optimizer):
         for var in dropped:
             del uniform[var]
     if uniform:
-        pass_.rewrite()
+        pass_.rewrite(assignments)
     return bool(uniform)
 
 
@@ -193,8 +191,7 @@ class _Pass:
         return found
 
     def _uniform_value(self, expr):
-        classes = {cls for cls in self.uniform.values()}
-        return any(self.is_uniform(expr, cls) for cls in classes)
+        return any(self.is_uniform(expr, cls) for cls in set(self.uniform.values()))
 
     def _needs_array(self, read):
         if not isinstance(read, tuple):
@@ -215,15 +212,7 @@ class _Pass:
 
     def _class_as_numbers(self, expr):
         """expr's shape class with the uniform names in it as numbers."""
-        copy = copy_tree(expr)
-        for node in gast.walk(copy):
-            if isinstance(node, gast.Name) and node.id in self.uniform:
-                node.id = "__uniform_number__"
-        self.optimizer.classes["__uniform_number__"] = frozenset()
-        try:
-            return self.optimizer.class_of(copy)
-        finally:
-            del self.optimizer.classes["__uniform_number__"]
+        return self.optimizer.class_of(_AsNumbers(self.uniform).visit(copy_tree(expr)))
 
     def too_costly(self, assignments):
         """Uniform names whose arrays would cost more than before: made in a
@@ -266,11 +255,12 @@ class _Pass:
         return {var for var in self.uniform if root(var) in costly}
 
     # ---- the rewrite -------------------------------------------------------------
-    def rewrite(self):
+    def rewrite(self, assignments):
         unreduce = self.optimizer.namespace.bind("unreduce", runtime.unreduce)
         reads = self._reads()
-        for stmts in _assignments_to(self.fn, self.uniform):
-            stmts.value = self._numbers_only(stmts.value)
+        for var in self.uniform:
+            for stmt in assignments[var]:
+                stmt.value = self._numbers_only(stmt.value)
         for stmt, read, _ in reads:
             if not self._needs_array(read):
                 continue
@@ -300,11 +290,16 @@ class _Pass:
         return expr
 
 
-def _assignments_to(fn, names):
-    for node in gast.walk(fn):
-        if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name) \
-                and node.targets[0].id in names:
-            yield node
+class _AsNumbers(gast.NodeTransformer):
+    """Each read of a uniform name replaced by the number 1.0."""
+
+    def __init__(self, uniform):
+        self.uniform = uniform
+
+    def visit_Name(self, node):
+        if node.id in self.uniform:
+            return gast.Constant(value=1.0, kind=None)
+        return node
 
 
 def _own_nodes(stmt):
