@@ -8,6 +8,8 @@ to a fixed point.
 """
 import gast
 
+from .walk import walk
+
 # Methods that change their receiver in place: xs.append(v) makes xs depend on v.
 MUTATING_METHODS = {"append", "extend", "insert"}
 
@@ -21,7 +23,7 @@ def statements(body):
 
 
 def _names(expr):
-    return {n.id for n in gast.walk(expr) if isinstance(n, gast.Name)}
+    return {n.id for n in walk(expr) if isinstance(n, gast.Name)}
 
 
 class Activity:

@@ -8,6 +8,8 @@ import types
 import astor
 import gast
 
+from .walk import walk
+
 COMMENT_MARK = "\x00s2s-comment\x00"
 
 
@@ -50,7 +52,7 @@ def add_comments(fn, location):
 
 
 def _strip_comments(tree):
-    for node in ast.walk(tree):
+    for node in walk(tree):
         for field in ("body", "orelse"):
             body = getattr(node, field, None)
             if isinstance(body, list):
@@ -65,7 +67,7 @@ def _strip_comments(tree):
 
 def _fill_empty_blocks(node):
     """Passes that remove statements can leave a block empty: give it a pass."""
-    for child in gast.walk(node):
+    for child in walk(node):
         for field in ("body", "orelse"):
             block = getattr(child, field, None)
             if field == "body" and isinstance(block, list) and not block and \

@@ -20,6 +20,7 @@ import numpy as np
 from .names import root_name
 from .optimize import ELEMENTWISE_BINARY, ELEMENTWISE_UNARY
 from .resolve import static_value
+from .walk import walk
 
 HOISTABLE_CALLS = ELEMENTWISE_UNARY | ELEMENTWISE_BINARY
 HOISTABLE_OPERATORS = (gast.Add, gast.Sub, gast.Mult)
@@ -32,7 +33,7 @@ def hoist_invariants(fn, parsed, local_names, keep=()):
     """Move loop-invariant statements of fn's loops in front of their loop
     (in place). keep: names that must stay where they are assigned."""
     counts = {}
-    for node in gast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
             counts[node.id] = counts.get(node.id, 0) + 1
     mover = _Mover(parsed, set(local_names), counts, set(keep))
@@ -56,7 +57,7 @@ class _Mover:
             for field in ("body", "orelse"):
                 inner = getattr(stmt, field, None)
                 if inner:
-                    inner_bound = bound | ({n.id for n in gast.walk(stmt.target)
+                    inner_bound = bound | ({n.id for n in walk(stmt.target)
                                             if isinstance(n, gast.Name)}
                                            if isinstance(stmt, gast.For) else set())
                     setattr(stmt, field, self.block(inner, inner_bound))
@@ -67,7 +68,7 @@ class _Mover:
             elif isinstance(stmt, gast.Assign) and not (
                     isinstance(stmt.value, gast.Constant) and stmt.value.value is None):
                 # (`y = None`, a generated placeholder, holds no operand)
-                bound |= {n.id for target in stmt.targets for n in gast.walk(target)
+                bound |= {n.id for target in stmt.targets for n in walk(target)
                           if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
             out.append(stmt)
         return out
@@ -126,7 +127,7 @@ def _changed_in(loop, parsed, local_names):
     x += v, x.append(v)), or handed to a call that might change them (any
     but a NumPy function or a builtin without `out=`)."""
     changed = set()
-    for node in gast.walk(loop):
+    for node in walk(loop):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             changed.add(node.id)
         elif isinstance(node, (gast.Subscript, gast.Attribute)) and \

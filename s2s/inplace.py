@@ -35,6 +35,7 @@ import numpy as np
 from .errors import UnsupportedError
 from .activity import statements
 from .normalize import is_setitem, mutated_names, origin_of
+from .walk import walk
 
 # Methods whose result may share memory with (or be an item of) the receiver.
 SHARING_METHODS = {"reshape", "ravel", "transpose", "view", "squeeze", "swapaxes"}
@@ -51,7 +52,7 @@ def _sharing_functions():
 
 
 def _names(expr):
-    return [n.id for n in gast.walk(expr) if isinstance(n, gast.Name)]
+    return [n.id for n in walk(expr) if isinstance(n, gast.Name)]
 
 
 class InPlace:

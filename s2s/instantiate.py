@@ -3,6 +3,7 @@ import gast
 
 from .names import assign, copy_tree, name
 from .template import is_d
+from .walk import walk
 
 
 class Contribution:
@@ -26,7 +27,7 @@ def instantiate(tmpl, bindings, derivative_names, namer, namespace):
     """
     locals_ = {}
     for stmt in tmpl.body:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 locals_.setdefault(node.id, None)
     params = set(tmpl.signature.parameters)
@@ -97,7 +98,7 @@ def _drop_unused_temporaries(items):
             expr = item.expr if isinstance(item, Contribution) else item
             if isinstance(item, gast.Assign):
                 expr = item.value
-            used |= {n.id for n in gast.walk(expr) if isinstance(n, gast.Name)}
+            used |= {n.id for n in walk(expr) if isinstance(n, gast.Name)}
         kept = []
         for item in items:
             if (isinstance(item, gast.Assign) and isinstance(item.targets[0], gast.Name)

@@ -18,6 +18,7 @@ import gast
 
 from .errors import UnsupportedError
 from .names import assign, copy_tree, name, store
+from .walk import walk
 
 # Attributes of arrays that are integers, tuples or dtypes: never active.
 SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
@@ -83,25 +84,25 @@ class Normalizer:
         fn = parsed.node
         self.params = [a.id for a in fn.args.args]
         self.locals = set(self.params)
-        for node in gast.walk(fn):
+        for node in walk(fn):
             if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
                 self.locals.add(node.id)
         # names bound outside comprehensions (a comprehension's own variable
         # with one of these names is renamed: it must not clobber it)
-        inner = {id(n) for c in gast.walk(fn) if isinstance(c, COMPREHENSIONS)
-                 for g in c.generators for n in gast.walk(g.target)}
+        inner = {id(n) for c in walk(fn) if isinstance(c, COMPREHENSIONS)
+                 for g in c.generators for n in walk(g.target)}
         self.outer_names = set(self.params) | {
-            n.id for n in gast.walk(fn) if isinstance(n, gast.Name)
+            n.id for n in walk(fn) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store) and id(n) not in inner}
         # locals assigned a list: `xs += ys` extends them in place
-        self.list_names = {t.id for a in gast.walk(fn) if isinstance(a, gast.Assign)
+        self.list_names = {t.id for a in walk(fn) if isinstance(a, gast.Assign)
                            and isinstance(a.value, (gast.List, gast.ListComp))
                            for t in a.targets if isinstance(t, gast.Name)}
-        self.list_names |= {t.id for a in gast.walk(fn) if isinstance(a, gast.Assign)
+        self.list_names |= {t.id for a in walk(fn) if isinstance(a, gast.Assign)
                             and (self.is_list_concatenation(a.value)
                                  or self.is_list_repetition(a.value))
                             for t in a.targets if isinstance(t, gast.Name)}
-        self.dict_names = {t.id for a in gast.walk(fn) if isinstance(a, gast.Assign)
+        self.dict_names = {t.id for a in walk(fn) if isinstance(a, gast.Assign)
                            and isinstance(a.value, (gast.Dict, gast.DictComp))
                            for t in a.targets if isinstance(t, gast.Name)}
         self.origin = None
@@ -167,7 +168,7 @@ class Normalizer:
         elif isinstance(stmt, gast.While):
             if stmt.orelse:
                 raise self.unsupported("while ... else here", stmt)
-            if any(isinstance(n, COMPREHENSIONS) for n in gast.walk(stmt.test)):
+            if any(isinstance(n, COMPREHENSIONS) for n in walk(stmt.test)):
                 raise self.unsupported("a comprehension in a while condition", stmt,
                                        "compute it into a variable before the loop and "
                                        "at the end of the body")
@@ -188,7 +189,7 @@ class Normalizer:
             raise self.unsupported(type(stmt).__name__, stmt)
 
     def check_expressions(self, stmt):
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             kind = type(node)
             if kind is gast.Starred and isinstance(node.ctx, gast.Store):
                 raise self.unsupported("starred unpacking (a, *rest = ...)", stmt,
@@ -326,7 +327,7 @@ class Normalizer:
         renames = {}  # the comprehension's own variables that would clobber a local
 
         def rename(node):
-            for n in gast.walk(node):
+            for n in walk(node):
                 if isinstance(n, gast.Name) and n.id in renames:
                     n.id = renames[n.id]
 
@@ -334,7 +335,7 @@ class Normalizer:
             if getattr(gen, "is_async", 0):
                 raise self.unsupported("async comprehension", expr)
             rename(gen.iter)  # sees the variables of the generators before it only
-            for n in gast.walk(gen.target):
+            for n in walk(gen.target):
                 if isinstance(n, gast.Name) and (n.id in self.outer_names or n.id == result):
                     renames[n.id] = self.namer.fresh(n.id)
             rename(gen.target)
@@ -427,13 +428,13 @@ class Normalizer:
         if self.dict_iteration(stmt, out):
             return
         iterator = stmt.iter
-        assigned_in_body = {n.id for s in stmt.body for n in gast.walk(s)
+        assigned_in_body = {n.id for s in stmt.body for n in walk(s)
                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         assigned_in_body |= mutated_names(stmt.body)
         if self.is_range(iterator):
             if not isinstance(stmt.target, gast.Name):
                 raise self.unsupported("unpacking a range item", stmt)
-            if {n.id for n in gast.walk(iterator) if isinstance(n, gast.Name)} & assigned_in_body:
+            if {n.id for n in walk(iterator) if isinstance(n, gast.Name)} & assigned_in_body:
                 # The body changes what the range was computed from: keep the
                 # range object itself, so the reverse loop replays the same one.
                 hoisted = self.namer.fresh("range")
@@ -650,7 +651,7 @@ def mutated_names(stmts):
     xs.pop(), xs.extend(ys), xs.insert(i, v)."""
     names = set()
     for stmt in stmts:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
                     and isinstance(node.value, gast.Name):
                 names.add(node.value.id)
@@ -666,7 +667,7 @@ def _call(fname, args):
 
 
 def _operand_names(expr):
-    return {n.id for n in gast.walk(expr) if isinstance(n, gast.Name)}
+    return {n.id for n in walk(expr) if isinstance(n, gast.Name)}
 
 
 def normalize(parsed, namer):

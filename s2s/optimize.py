@@ -34,6 +34,7 @@ import numpy as np
 from . import runtime
 from .names import STACK_SUFFIX, copy_tree, name, root_name, store
 from .uniform import keep_uniform_adjoints
+from .walk import walk
 
 COPY_WINDOW = 8  # statements after a copy in which its reads are looked for
 # A shape class is a frozenset of "base" shapes that broadcast together to the
@@ -81,7 +82,7 @@ def _assigned_names(body):
         elif isinstance(stmt, gast.For):
             targets = [stmt.target]
         for target in targets:
-            for node in gast.walk(target):
+            for node in walk(target):
                 if isinstance(node, gast.Name):
                     counts[node.id] = counts.get(node.id, 0) + 1
     return counts
@@ -176,11 +177,11 @@ class Optimizer:
                     _is_range(stmt.iter):
                 range_targets[stmt.target.id] = range_targets.get(stmt.target.id, 0) + 1
             elif isinstance(stmt, gast.For):
-                other_bindings |= {n.id for n in gast.walk(stmt.target)
+                other_bindings |= {n.id for n in walk(stmt.target)
                                    if isinstance(n, gast.Name)}
             elif isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Name):
                 # tuple unpacking rebinds; x[i] = v keeps x's shape
-                other_bindings |= {n.id for n in gast.walk(stmt.targets[0])
+                other_bindings |= {n.id for n in walk(stmt.targets[0])
                                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         range_classes = {target: SCALAR for target, count in range_targets.items()
                          if count == self.counts.get(target)}
@@ -321,7 +322,7 @@ class Optimizer:
         (optimistic: assume all, drop those an assignment contradicts)."""
         stacks = self._stacks()
         values, other = {}, {arg.id for arg in self.fn.args.args}
-        for node in gast.walk(self.fn):
+        for node in walk(self.fn):
             if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
                 values.setdefault(node.targets[0].id, [])
                 if not _restores(node, stacks):
@@ -329,7 +330,7 @@ class Optimizer:
             elif isinstance(node, (gast.Assign, gast.For)):
                 targets = node.targets if isinstance(node, gast.Assign) else [node.target]
                 other |= {n.id for t in targets if not isinstance(t, gast.Subscript)
-                          for n in gast.walk(t) if isinstance(n, gast.Name)}
+                          for n in walk(t) if isinstance(n, gast.Name)}
         self.float_names = {v for v, assigned in values.items() if assigned} - other
         while True:
             dropped = {v for v in self.float_names
@@ -362,7 +363,7 @@ class Optimizer:
 def _changed_in_place(fn):
     """Names whose object the function changes: a[i] = v, a += v, a.m(...)."""
     names = set()
-    for node in gast.walk(fn):
+    for node in walk(fn):
         target = None
         if isinstance(node, (gast.Subscript, gast.Attribute)) and \
                 isinstance(node.ctx, gast.Store):
@@ -412,7 +413,7 @@ def _combine(a, b):
 
 
 def _reads(node):
-    return [n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+    return [n.id for n in walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)]
 
 
@@ -483,7 +484,7 @@ def _drop_copies_back(stmts, uses):
                     del stmts[later]
                     uses[a] -= 1
                     break
-                stored = {n.id for n in gast.walk(stmts[later])
+                stored = {n.id for n in walk(stmts[later])
                           if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
                 if stored & {a, b} or not isinstance(stmts[later], gast.Assign):
                     break
@@ -494,7 +495,7 @@ def _safe_to_forward(rest, a, b):
     """b keeps its value until a's last use."""
     last_use = max((i for i, s in enumerate(rest) if a in _reads(s)), default=-1)
     for s in rest[:last_use + 1]:
-        for node in gast.walk(s):
+        for node in walk(s):
             if isinstance(node, gast.Name) and node.id == b and isinstance(node.ctx, gast.Store):
                 # b reassigned: fine only if that is the very statement of a's last use
                 # reading a before writing b (b = f(a)), at top level
@@ -507,7 +508,7 @@ def _safe_to_forward(rest, a, b):
 
 
 def _rename_loads(node, old, new):
-    for n in gast.walk(node):
+    for n in walk(node):
         if isinstance(n, gast.Name) and n.id == old and isinstance(n.ctx, gast.Load):
             n.id = new
 
@@ -618,7 +619,7 @@ def _fold_into_reader(stmts, index, resolve):
             reader.value = _substitute(reader.value, temporary, definition.value)
             return True
         stored = {root_name(t) for t in reader.targets} | {
-            n.id for t in reader.targets for n in gast.walk(t) if isinstance(n, gast.Name)}
+            n.id for t in reader.targets for n in walk(t) if isinstance(n, gast.Name)}
         if stored & (inputs | {temporary}) or not _pure(reader.value, resolve):
             return False
     return False
@@ -636,12 +637,12 @@ def _is_push(stmt):
 
 
 def _size(node):
-    return sum(1 for _ in gast.walk(node))
+    return sum(1 for _ in walk(node))
 
 
 def _in_repeated_scope(expr, name_):
     """Is name_ read inside a comprehension or lambda (evaluated many times)?"""
-    for node in gast.walk(expr):
+    for node in walk(expr):
         if isinstance(node, (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp,
                              gast.Lambda)):
             if name_ in _reads(node):
@@ -670,7 +671,7 @@ def _empty_if(stmt, resolve):
 
 
 def _pure(expr, resolve):
-    for node in gast.walk(expr):
+    for node in walk(expr):
         if isinstance(node, gast.Call):
             func = resolve(node.func)
             try:
@@ -783,7 +784,7 @@ def _shape_of_products(fn, optimizer, temporaries):
     for call, index in _shape_only_arguments(fn, optimizer):
         if call.args[index].id in products:
             shape_reads.setdefault(call.args[index].id, []).append((call, index))
-    for node in gast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             all_reads[node.id] = all_reads.get(node.id, 0) + 1
     like = None
@@ -801,7 +802,7 @@ def _shape_of_products(fn, optimizer, temporaries):
 def _shape_only_arguments(tree, optimizer):
     """(call, argument index) for each variable in tree read only for its
     shape: `unbroadcast(g, x)` and the other SHAPE_ONLY_ARGUMENT helpers."""
-    for node in gast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, gast.Call):
             try:
                 index = SHAPE_ONLY_ARGUMENT.get(optimizer.resolve(node.func))
@@ -824,7 +825,7 @@ def _release_shape_only(fn, optimizer, temporaries):
         for call, index in _shape_only_arguments(top, optimizer):
             shape_reads.setdefault(call.args[index].id, []).append(position)
             read_for_shape.add(id(call.args[index]))
-        for node in gast.walk(top):
+        for node in walk(top):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
                     and id(node) not in read_for_shape:
                 last_use[node.id] = position

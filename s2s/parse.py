@@ -7,6 +7,7 @@ import textwrap
 import gast
 
 from .errors import S2SError, SourceLocation, UnsupportedError
+from .walk import walk
 
 
 class ParsedFunction:
@@ -32,7 +33,7 @@ class ParsedFunction:
 
 
 def _shift_lines(tree, offset):
-    for node in gast.walk(tree):
+    for node in walk(tree):
         if hasattr(node, "lineno") and node.lineno is not None:
             node.lineno += offset
         if hasattr(node, "end_lineno") and node.end_lineno is not None:

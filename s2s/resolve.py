@@ -11,6 +11,7 @@ import gast
 
 from . import template
 from .normalize import is_inactive_whole
+from .walk import walk
 
 BINARY_OPERATORS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -49,7 +50,7 @@ class Primitive:
     def operand_names(self):
         names = []
         for value in list(self.args) + list(self.keywords.values()):
-            for node in gast.walk(value):
+            for node in walk(value):
                 if isinstance(node, gast.Name):
                     names.append(node.id)
         return names

@@ -27,11 +27,13 @@ from .activity import Activity, statements
 from .errors import NoGradientError, S2SError, UnsupportedError
 from .instantiate import Contribution, instantiate, materialize_zeros
 from .inplace import InPlace
+from .invariance import shift_constants
 from .names import STACK_SUFFIX, assign, copy_tree, name, store
 from .names import copy_with as _copy_with
 from .names import with_origin as _with_origin
 from .normalize import is_setitem, origin_of
 from .reverse_inplace import InPlaceReverse
+from .walk import walk
 
 
 
@@ -89,8 +91,11 @@ class ReverseBuilder(InPlaceReverse):
         config.returns_tuple = isinstance(self.ret.value, gast.Tuple)
         self._insert_loop_counters(self.body)
         selected = [a.id for a in self._selected_outputs() if isinstance(a, gast.Name)]
+        # a softmax's stabilising shift has a zero adjoint (invariance.py)
+        shifts = shift_constants(self.body, resolver, config.wrt) \
+            if getattr(config, "optimize", True) else set()
         self.activity = Activity(self.body, resolver, config.wrt, selected,
-                                 constants=config.stop)
+                                 constants=set(config.stop) | shifts)
         self.wrt_locals = [w for w in config.wrt if w not in self.params]
         # Lists (stacks of a generated gradient, or the user's own): their
         # adjoint is a list aligned with their contents.
@@ -235,11 +240,11 @@ class ReverseBuilder(InPlaceReverse):
                 self.content_reads_at.append((stmt, reads - self._shape_only_reads(stmt)))
                 continue
             elif isinstance(stmt, gast.If) and self._has_reverse(stmt):
-                reads = {n.id for n in gast.walk(stmt.test) if isinstance(n, gast.Name)}
+                reads = {n.id for n in walk(stmt.test) if isinstance(n, gast.Name)}
             elif isinstance(stmt, gast.While) and self._has_reverse(stmt):
                 reads = {stmt.s2s_counter}
             elif isinstance(stmt, gast.For) and self._has_reverse(stmt):
-                reads = {n.id for n in gast.walk(stmt.iter) if isinstance(n, gast.Name)}
+                reads = {n.id for n in walk(stmt.iter) if isinstance(n, gast.Name)}
                 reads.add(stmt.target.id)
             needed |= reads
             contents |= reads
@@ -268,14 +273,14 @@ class ReverseBuilder(InPlaceReverse):
         bindings = self._bindings(stmt, prim, tmpl)
         candidates = {target}
         for param, value in bindings.items():
-            candidates |= {n.id for n in gast.walk(value) if isinstance(n, gast.Name)}
+            candidates |= {n.id for n in walk(value) if isinstance(n, gast.Name)}
         # What the adjoint code reads once shape fixes between values of equal
         # shape are dropped: a value read only for its shape is often not
         # needed at all, and then not saved.
         reads = set()
         for item in self._instantiated(stmt, prim):
             node = item.expr if isinstance(item, Contribution) else item
-            reads |= {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+            reads |= {n.id for n in walk(node) if isinstance(n, gast.Name)
                       and isinstance(n.ctx, gast.Load)}
         return reads & candidates
 
@@ -355,9 +360,9 @@ class ReverseBuilder(InPlaceReverse):
                     and copy.targets[0].id == v and isinstance(copy.value, gast.Name)
                     and copy.value.id == t and t in self.temporaries):
                 continue
-            loads = [n.id for n in gast.walk(loop) if isinstance(n, gast.Name)
+            loads = [n.id for n in walk(loop) if isinstance(n, gast.Name)
                      and isinstance(n.ctx, gast.Load)]
-            stores = [n.id for n in gast.walk(loop) if isinstance(n, gast.Name)
+            stores = [n.id for n in walk(loop) if isinstance(n, gast.Name)
                       and isinstance(n.ctx, gast.Store)]
             if loads.count(v) != 1 or loads.count(t) != 1 or stores.count(v) != 1:
                 continue
@@ -377,7 +382,7 @@ class ReverseBuilder(InPlaceReverse):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
                     and stmt.targets[0].id == v:
                 return None if self.is_active_statement(stmt) else stmt
-            if v in {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)}:
+            if v in {n.id for n in walk(stmt) if isinstance(n, gast.Name)}:
                 return None
         return None
 
@@ -723,7 +728,7 @@ class ReverseBuilder(InPlaceReverse):
                 contributed.add(mutation[1])  # xs.pop() in a loop: xs_bar lives across
             if is_setitem(s) and self.activity.is_active(s.targets[0].value.id):
                 contributed |= {v for v in [s.targets[0].value.id] + [
-                    n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)]
+                    n.id for n in walk(s.value) if isinstance(n, gast.Name)]
                     if self.activity.is_active(v)}
             if self.is_active_statement(s):
                 for v in self.resolver(s.value).operand_names():
@@ -854,7 +859,7 @@ def _iteration_locals(loop):
     the body is a top-level assignment of the body."""
     first_is_store = {}
     for stmt in loop.body:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Name) and node.id not in first_is_store:
                 first_is_store[node.id] = (isinstance(stmt, gast.Assign)
                                            and isinstance(node.ctx, gast.Store))

@@ -25,6 +25,7 @@ import gast
 
 from . import runtime
 from .names import copy_tree, name
+from .walk import walk
 
 _ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 _SIGNS = (gast.USub, gast.UAdd)
@@ -42,7 +43,7 @@ def keep_uniform_adjoints(fn, optimizer):
         cls = optimizer.class_of_name(var)
         if cls is None:  # its primal's shape varies: the spreads it is made of tell
             spread_classes = {optimizer.class_of(spread[1]) for stmt in stmts
-                              for spread in map(pass_.spread, gast.walk(stmt.value))
+                              for spread in map(pass_.spread, walk(stmt.value))
                               if spread is not None}
             cls = spread_classes.pop() if len(spread_classes) == 1 else None
         if cls and _representative(optimizer, cls, pass_.present) is not None:
@@ -69,7 +70,7 @@ def _bindings(fn):
     (parameters, loop targets, tuple targets, augmented assignments,
     item assignments)."""
     assignments, elsewhere = {}, {arg.id for arg in fn.args.args}
-    for node in gast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, gast.Assign) and len(node.targets) == 1 \
                 and isinstance(node.targets[0], gast.Name):
             assignments.setdefault(node.targets[0].id, []).append(node)
@@ -80,7 +81,7 @@ def _bindings(fn):
         elif isinstance(node, (gast.AugAssign, gast.For)):
             targets = [node.target]
         for target in targets:
-            elsewhere |= {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+            elsewhere |= {n.id for n in walk(target) if isinstance(n, gast.Name)}
     return assignments, elsewhere
 
 
@@ -132,7 +133,7 @@ class _Pass:
         numbers, uniform names of class cls and spreads over cls, at least
         one of the latter two."""
         return self._scalar_parts(expr, cls) and any(
-            self._is_source(n, cls) for n in gast.walk(expr))
+            self._is_source(n, cls) for n in walk(expr))
 
     def _is_source(self, node, cls):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
@@ -228,24 +229,24 @@ class _Pass:
         spreads = {}
         for var in self.uniform:
             for stmt in assignments[var]:
-                for node in gast.walk(stmt.value):
+                for node in walk(stmt.value):
                     if isinstance(node, gast.Name) and node.id in self.uniform:
                         family[root(node.id)] = root(var)
         for var in self.uniform:
             for stmt in assignments[var]:
                 spreads[root(var)] = spreads.get(root(var), 0) + sum(
-                    1 for node in gast.walk(stmt.value) if self.is_spread(node))
+                    1 for node in walk(stmt.value) if self.is_spread(node))
         made, costly, gains = {}, set(), set()
         for var in self.uniform:  # arithmetic on numbers instead of arrays
             if any(isinstance(node, (gast.BinOp, gast.UnaryOp))
-                   for stmt in assignments[var] for node in gast.walk(stmt.value)):
+                   for stmt in assignments[var] for node in walk(stmt.value)):
                 gains.add(root(var))
         for stmt, read, depth in self._reads():
             if not self._needs_array(read):
                 gains.add(root(read[0].id))  # an array never made
                 continue
             names = {read[0].id} if isinstance(read, tuple) else {
-                n.id for n in gast.walk(read) if isinstance(n, gast.Name) and n.id in self.uniform}
+                n.id for n in walk(read) if isinstance(n, gast.Name) and n.id in self.uniform}
             for top in {root(var) for var in names}:
                 made[top] = made.get(top, 0) + 1
                 if depth > 0:

@@ -4,6 +4,8 @@ overwritten, so the reverse sweep needs no stack to restore it (loops and
 branches still use stacks: their variables are left alone)."""
 import gast
 
+from .walk import walk
+
 
 def _compound(stmt):
     return isinstance(stmt, (gast.If, gast.For, gast.While))
@@ -20,12 +22,12 @@ def rename_versions(fn, namer, keep=()):
                 if isinstance(target, gast.Name):
                     top_level[target.id] = top_level.get(target.id, 0) + 1
                 else:
-                    mutated |= {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
+                    mutated |= {n.id for n in walk(target) if isinstance(n, gast.Name)}
         if _compound(stmt):
-            for inner in gast.walk(stmt):
+            for inner in walk(stmt):
                 if isinstance(inner, gast.Name) and isinstance(inner.ctx, gast.Store):
                     elsewhere.add(inner.id)
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             # a value changed in place (xs.append(v), x[i] = v) keeps its name
             if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
                     isinstance(node.func.value, gast.Name):
@@ -41,7 +43,7 @@ def rename_versions(fn, namer, keep=()):
     current = {v: v for v in renamed}
     seen = set(params)
     for stmt in fn.body:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) and \
                     node.id in current:
                 node.id = current[node.id]

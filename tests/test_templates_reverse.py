@@ -909,3 +909,13 @@ def _logsumexp_b(x, b):
 @needs_scipy
 def test_special_logsumexp_weights():
     assert_grad_fd(_logsumexp_b, (rand(3), rand(3, low=0.5, high=1, seed=1)), wrt=(0, 1))
+
+
+def _max_rows(x):
+    return np.sum(np.max(x, axis=1))
+
+
+def test_max_of_integers_has_a_float_gradient():
+    g = s2s.grad(_max_rows)(np.array([[1, 4, 4], [7, 2, 3]]))
+    assert g.dtype == np.float64
+    np.testing.assert_array_equal(g, [[0, 0.5, 0.5], [1, 0, 0]])

@@ -10,7 +10,7 @@ np.maximum/np.minimum instead send it all to their first argument.
 """
 import numpy as np
 
-from s2s.runtime import (average_adjoint_a, average_adjoint_weights, extremum_share,
+from s2s.runtime import (average_adjoint_a, average_adjoint_weights, extremum_adjoint,
                          norm_gradient, prod_adjoint, reduced_size, reverse_cumsum, unreduce)
 from s2s.template import adjoint, d
 
@@ -28,7 +28,7 @@ def mean(y, x, axis=None, dtype=None, out=None, keepdims=False):
 @adjoint(np.max, np.amax, "method.max", np.min, np.amin, "method.min")
 def max(y, x, axis=None, out=None, keepdims=False):
     # Ties split the adjoint equally between the extreme elements.
-    d[x] = unreduce(d[y], x, axis, keepdims) * extremum_share(x, y, axis, keepdims)
+    d[x] = extremum_adjoint(d[y], x, y, axis, keepdims)
 
 
 @adjoint(np.prod)

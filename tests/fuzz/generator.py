@@ -21,7 +21,9 @@ np.maximum/np.minimum, indexing, tuple results, loops that may run zero
 times (zero_trip: a while whose test fails at once, range(n) with n = 0),
 if statements and conditional expressions inside loops (branch_in_loop), and
 more NumPy (extra_ops: where, square, abs, clip, hypot, arctan, logaddexp,
-cumsum, flip, max/min/prod/var/std reductions, linalg.norm).
+cumsum, flip, max/min/prod/var/std reductions, linalg.norm), and softmax or
+log-softmax stabilised by subtracting the maximum (softmax: the shape s2s
+holds constant, and near misses where the maximum is read again).
 
 Augmented assignment (`v += e`) is only written for scalars: on an array
 that aliases another (a row of `for r in x`, `v = x`, `v = x[0]`) Python
@@ -37,7 +39,7 @@ SHAPES = [(), (3,), (1, 3), (2, 3)]
 FEATURES = ("if", "ifexp", "while", "for_range", "for_rows", "break", "continue",
             "early_return", "overwrite", "reassign_params", "helpers", "reductions",
             "maximum", "index", "tuple_return", "int_param", "methods", "pow", "dot",
-            "zero_trip", "branch_in_loop", "extra_ops")
+            "zero_trip", "branch_in_loop", "extra_ops", "softmax")
 CONSTANTS = ["0.5", "2.0", "1.5", "(-1.0)", "3.0", "0.25"]
 BOUND_LIMIT = 30.0  # a value whose bound exceeds this is scaled down
 INPUT_RANGE = 1.5
@@ -394,6 +396,8 @@ class Generator:
                     kinds.append(feature)
         if self.has("early_return") and (ctx.function == "f" or ctx.ret_shape is not None):
             kinds.append("early_return")
+        if self.has("softmax"):
+            kinds.append("softmax")
         kind = self.pick(kinds)
         return getattr(self, "stmt_" + kind)(env, ctx)
 
@@ -402,6 +406,32 @@ class Generator:
         e = self.expr(env, self.pick(SHAPES))
         env[name] = Var(e.shape, e.bound)
         return [self.line(ctx, f"{name} = {e.src}")]
+
+    def stmt_softmax(self, env, ctx):
+        """a = ...; m = max(a); z = a - m; then softmax or log-softmax of z."""
+        self.use("softmax")
+        a, m, z, out = (self.fresh(p) for p in ("v", "v", "v", "v"))
+        e = self.expr(env, self.pick(SHAPES))
+        if e.shape:
+            axis = ", axis=-1, keepdims=True"
+            maximum = self.pick([f"np.max({a}{axis})", f"{a}.max(axis=-1, keepdims=True)"])
+        else:
+            axis, maximum = "", f"np.max({a})"
+        lines = [f"{a} = {e.src}", f"{m} = {maximum}", f"{z} = {a} - {m}"]
+        if self.pick(["log", "soft"]) == "log":
+            lines.append(f"{out} = {z} - np.log(np.sum(np.exp({z}){axis}))")
+            bound = 2.0 * e.bound + 2.0
+        else:
+            exp = self.fresh("v")
+            lines += [f"{exp} = np.exp({z})", f"{out} = {exp} / np.sum({exp}{axis})"]
+            bound = 1.0
+        if self.chance(20):  # a near miss: the maximum matters again
+            lines[-1] += f" + 0.25 * {m}"
+            bound += e.bound
+        env[a] = Var(e.shape, e.bound)  # (m's shape is outside the family: not reused)
+        env[z] = Var(e.shape, 2.0 * e.bound)
+        env[out] = Var(e.shape, bound)
+        return [self.line(ctx, text) for text in lines]
 
     def stmt_overwrite(self, env, ctx):
         """name = anything (top level of a function only: the shape may change)."""
