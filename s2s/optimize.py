@@ -102,6 +102,12 @@ class Optimizer:
         # shape class -> [(top-level position, name)]: values assigned once,
         # unconditionally, that may stand in for another of their class
         self.representatives = {}
+        self.last_value_read = {}  # name -> last top-level position reading its value (run())
+        # names bound once to a literal axis (the normaliser's `t1 = -1`)
+        self.literals = {stmt.targets[0].id: stmt.value for stmt in _walk_statements(fn.body)
+                         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                         and self.counts.get(stmt.targets[0].id) == 1
+                         and _constant_axes(stmt.value) is not None}
 
     def lookup(self, name_):
         if name_ in self.local_names:
@@ -161,6 +167,9 @@ class Optimizer:
                     return self.class_of(args[1])
                 if func in REDUCTIONS and len(args) == 1 and not expr.keywords:
                     return SCALAR
+                if func in REDUCTIONS and len(args) == 1:
+                    return _kept_dims_class(self.class_of(args[0]), expr.keywords,
+                                            self.literals)
                 if func is runtime.reduced_size:
                     return SCALAR
             except TypeError:  # unhashable callee
@@ -260,12 +269,16 @@ class Optimizer:
             self.representatives.setdefault(cls, []).append((position, name_))
 
     def representative(self, expr, position):
-        """The earliest value assigned before `position` with expr's shape."""
+        """A value assigned before `position` with expr's shape: one that is
+        read for its value at `position` or later (kept alive anyway), else
+        the earliest."""
         cls = self.class_of(expr)
-        for at, name_ in sorted(self.representatives.get(cls, ())):
-            if at < position:
+        earlier = [name_ for at, name_ in sorted(self.representatives.get(cls, ()))
+                   if at < position]
+        for name_ in earlier:
+            if self.last_value_read.get(name_, -1) >= position:
                 return name(name_)
-        return expr
+        return name(earlier[0]) if earlier else expr
     def same_shape(self, a, b):
         ca, cb = self.class_of(a), self.class_of(b)
         return ca is not None and ca == cb
@@ -274,12 +287,15 @@ class Optimizer:
         """Drop shape fixes between values of the same shape, bottom up.
         position: the top-level index of the statement expr belongs to
         (AFTER_ALL for adjoint code, which runs after the whole primal)."""
+        return self._simplify(expr, position, _value_reads(expr, self))
+
+    def _simplify(self, expr, position, read_for_value):
         for field, value in gast.iter_fields(expr):
             if isinstance(value, gast.AST):
-                setattr(expr, field, self.simplify(value, position))
+                setattr(expr, field, self._simplify(value, position, read_for_value))
             elif isinstance(value, list):
-                setattr(expr, field, [self.simplify(v, position) if isinstance(v, gast.AST)
-                                      else v for v in value])
+                setattr(expr, field, [self._simplify(v, position, read_for_value)
+                                      if isinstance(v, gast.AST) else v for v in value])
         if isinstance(expr, gast.Call):
             func = self.resolve(expr.func)
             try:
@@ -288,13 +304,38 @@ class Optimizer:
                     return expr.args[0]
                 if func in SHAPE_ONLY_ARGUMENT and len(expr.args) > SHAPE_ONLY_ARGUMENT[func]:
                     index = SHAPE_ONLY_ARGUMENT[func]
-                    if isinstance(expr.args[index], gast.Name):
+                    # (a value read for itself here or later is kept anyway:
+                    # reading another for its shape would only keep that too)
+                    shape_of = expr.args[index]
+                    if isinstance(shape_of, gast.Name) and shape_of.id not in read_for_value \
+                            and self.last_value_read.get(shape_of.id, -1) < position:
                         expr.args[index] = self.representative(expr.args[index], position)
                 if func is runtime.ones_like_seed and self.class_of(expr.args[0]) == SCALAR:
                     return gast.Constant(value=1.0, kind=None)  # the seed of a scalar output
             except TypeError:
                 pass
         return expr
+
+    def kept_dims_spread(self, expr):
+        """(the call, x's class) when expr is `unreduce(g, x, axis, True)`,
+        possibly times or over a scalar, and g an array that broadcasts into
+        x (not 0-d: a 0-d array would not promote as x's spread does)."""
+        if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Mult, gast.Div)):
+            if self.class_of(expr.right) == SCALAR:
+                return self.kept_dims_spread(expr.left)
+            if isinstance(expr.op, gast.Mult) and self.class_of(expr.left) == SCALAR:
+                return self.kept_dims_spread(expr.right)
+            return None
+        if not (isinstance(expr, gast.Call) and len(expr.args) == 4
+                and not expr.keywords and self.resolve(expr.func) is runtime.unreduce):
+            return None
+        keepdims = expr.args[3]
+        if not (isinstance(keepdims, gast.Constant) and keepdims.value is True):
+            return None
+        g, x = self.class_of(expr.args[0]), self.class_of(expr.args[1])
+        if g is None or g == SCALAR or x is None or _combine(g, x) != x:
+            return None
+        return expr, x
 
     def floating(self, expr):
         """Is expr certainly a float (not an integer or boolean array)?"""
@@ -341,6 +382,7 @@ class Optimizer:
 
     def run(self):
         self.assign_classes(self.fn.body)
+        self.last_value_read = _last_value_reads(self.fn.body, self)
         changed_in_place = _changed_in_place(self.fn)
         for position, top in enumerate(self.fn.body):
             for stmt in _walk_statements([top]):
@@ -409,7 +451,42 @@ def _combine(a, b):
     """The class of a broadcast of values of classes a and b."""
     if a is None or b is None:
         return None
-    return a | b
+    union = a | b
+    if any(type(base) is tuple for base in union):
+        # a keepdims reduction broadcast with what it reduced has that shape:
+        # x - np.max(x, axis=1, keepdims=True) has x's shape
+        union = frozenset(base for base in union
+                          if type(base) is not tuple or not base[1] <= union - {base})
+    return union
+
+
+def _kept_dims_class(operand, keywords, literals):
+    """The class of a reduction over constant axes with keepdims=True: a base
+    of its own, ("kept dims", operand's class, axes), that _combine absorbs
+    into any class containing the operand's. None when it is not one.
+    literals: names bound once to a literal axis."""
+    options = {k.arg: k.value for k in keywords}
+    keepdims, axis = options.get("keepdims"), options.get("axis")
+    if operand is None or set(options) != {"axis", "keepdims"} or not (
+            isinstance(keepdims, gast.Constant) and keepdims.value is True):
+        return None
+    if isinstance(axis, gast.Name):
+        axis = literals.get(axis.id)
+    axes = _constant_axes(axis)
+    return None if axes is None else frozenset([("kept dims", operand, axes)])
+
+
+def _constant_axes(axis):
+    """An axis argument written as a literal: an int, -int, or a tuple of them."""
+    if isinstance(axis, gast.Constant) and type(axis.value) is int:
+        return axis.value
+    if isinstance(axis, gast.UnaryOp) and isinstance(axis.op, gast.USub):
+        value = _constant_axes(axis.operand)
+        return None if type(value) is not int else -value
+    if isinstance(axis, gast.Tuple):
+        values = tuple(_constant_axes(e) for e in axis.elts)
+        return None if any(type(v) is not int for v in values) else values
+    return None
 
 
 def _reads(node):
@@ -443,6 +520,7 @@ def _propagate_copies(body, counts, params, only=None):
                 if inner:
                     setattr(stmt, field, block(inner))
         _drop_copies_back(stmts, uses)
+        _fold_copies_into_updates(stmts)
         index = 0
         while index < len(stmts):
             stmt = stmts[index]
@@ -463,6 +541,33 @@ def _propagate_copies(body, counts, params, only=None):
             index += 1
         return stmts
     return block(body)
+
+
+def _fold_copies_into_updates(stmts):
+    """`a = b; ...; a = a + e` -> `...; a = b + e`, when the statements
+    between neither read a nor assign b (an adjoint's first contribution
+    followed by its second)."""
+    index = 0
+    while index < len(stmts):
+        pair = _copy_names(stmts[index])
+        if pair is None or pair[0] == pair[1]:
+            index += 1
+            continue
+        a, b = pair
+        for later in range(index + 1, min(len(stmts), index + 1 + COPY_WINDOW)):
+            stmt = stmts[later]
+            names = [n for n in walk(stmt) if isinstance(n, gast.Name) and n.id in (a, b)]
+            if not any(n.id == a for n in names):
+                if any(n.id == b and not isinstance(n.ctx, gast.Load) for n in names):
+                    break  # b changes before a's update
+                continue
+            if _assigned_name(stmt) == a and isinstance(stmt, gast.Assign) and \
+                    a in _reads(stmt.value) and _copy_names(stmt) is None:
+                _rename_loads(stmt.value, a, b)
+                del stmts[index]
+                index -= 1
+            break
+        index += 1
 
 
 def _copy_names(stmt):
@@ -701,8 +806,35 @@ def optimize(fn, namespace, primal_of_adjoint, temporaries=()):
     hoist_invariants(fn, namespace.parsed, optimizer.local_names)
     _shape_of_products(fn, optimizer, set(temporaries))
     fn.body = _inline_temporaries(fn, optimizer.counts, optimizer.resolve, set(temporaries))
+    _products_broadcast_by_themselves(fn, optimizer)
     fn.body = _release_shape_only(fn, optimizer, set(temporaries))
     return fn
+
+
+def _products_broadcast_by_themselves(fn, optimizer):
+    """unreduce(g, x, axis, True) * y -> g * y (and + y, - y) when y has x's
+    shape: the operation spreads g over the reduced axes by itself (after
+    folding, when the spread has met its reader)."""
+    for node in walk(fn):
+        if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Add,
+                                                                 gast.Sub)):
+            for side, other in (("left", node.right), ("right", node.left)):
+                found = optimizer.kept_dims_spread(getattr(node, side))
+                if found is not None and optimizer.class_of(other) == found[1]:
+                    call = found[0]
+                    if getattr(node, side) is call:
+                        setattr(node, side, call.args[0])
+                    else:
+                        _replace_node(getattr(node, side), call, call.args[0])
+                    break
+
+
+def _replace_node(tree, old, new):
+    for parent in walk(tree):
+        for field, value in gast.iter_fields(parent):
+            if value is old:
+                setattr(parent, field, new)
+                return
 
 
 def _fold_units(fn, optimizer):
@@ -797,6 +929,26 @@ def _shape_of_products(fn, optimizer, temporaries):
         for call, index in reads:
             call.args[index] = gast.Call(func=name(like), args=[name(a.id), name(b.id)],
                                          keywords=[])
+
+
+def _value_reads(tree, optimizer):
+    """Names tree reads for their values (not just for their shapes)."""
+    for_shape = {id(call.args[index]) for call, index in _shape_only_arguments(tree, optimizer)}
+    return {node.id for node in walk(tree) if isinstance(node, gast.Name)
+            and isinstance(node.ctx, gast.Load) and id(node) not in for_shape}
+
+
+def _last_value_reads(body, optimizer):
+    """name -> the last top-level position where it is read for its value
+    (not just for its shape)."""
+    last = {}
+    for position, top in enumerate(body):
+        for_shape = {id(call.args[index]) for call, index in _shape_only_arguments(top, optimizer)}
+        for node in walk(top):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
+                    and id(node) not in for_shape:
+                last[node.id] = position
+    return last
 
 
 def _shape_only_arguments(tree, optimizer):

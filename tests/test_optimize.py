@@ -1,6 +1,8 @@
 """The optimisation passes one by one: each test shows the pass changed the
 generated code, and that the gradient is still the finite-difference one
 (with optimize=False as the reference where it helps)."""
+import re
+
 import numpy as np
 import pytest
 
@@ -582,3 +584,82 @@ def test_gradient_with_integer_data_is_float():
 
 def floor_like(x):
     return np.sum(x * x)
+
+
+# ---- a keepdims reduction broadcasts into what it reduced ----------------
+def centred(x, w):
+    z = x - np.mean(x, axis=-1, keepdims=True)   # z has x's shape
+    return np.sum(w * z * z)
+
+
+def normalised(x):
+    e = np.exp(x)
+    p = e / np.sum(e, axis=1, keepdims=True)   # p has e's (and x's) shape
+    return np.sum(p * np.cos(x))
+
+
+def centred_other(x, y):
+    # y's shape is not x's: the reduction of x does not tell y's adjoint its shape
+    return np.sum((y - np.max(x, axis=1, keepdims=True)) ** 2)
+
+
+@pytest.mark.parametrize("shape", [(5,), (4, 3), (2, 3, 4)])
+def test_keepdims_reduction_has_the_shape_of_its_operand(shape):
+    x, w = rand(*shape, seed=1), rand(*shape, seed=2)
+    assert_grad_fd(centred, (x, w))
+    # z = x - mean(x): z's adjoint needs no unbroadcast to x, and the mean's
+    # adjoint is added to x's without being spread first
+    plain = _code(_plain_source(centred, ("x",)).source)
+    code = _code(s2s.source(s2s.grad(centred)))
+    for pattern in (r"unbroadcast\(z_bar, x\)", r"unreduce\(\w+, x, "):
+        assert re.search(pattern, plain), plain
+        assert not re.search(pattern, code), code
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 4)])
+def test_spread_of_a_keepdims_adjoint_is_left_to_the_product(shape):
+    # e's adjoint through the sum is unreduce(s_bar, e, 1, True) * e, and
+    # the product broadcasts s_bar over axis 1 by itself
+    x = rand(*shape, seed=3)
+    assert_grad_fd(normalised, (x,))
+    assert "unreduce" in _code(_plain_source(normalised, ("x",)).source)
+    code = _code(s2s.source(s2s.grad(normalised)))
+    assert "unreduce" not in code, code
+    np.testing.assert_allclose(s2s.grad(normalised)(x), s2s.grad(normalised, optimize=False)(x),
+                               rtol=1e-13, atol=1e-14)
+
+
+@pytest.mark.parametrize("shapes", [((4, 3), (3,)), ((4, 3), (4, 1)), ((4, 3), (2, 4, 3))])
+def test_keepdims_reduction_of_another_value_keeps_unbroadcast(shapes):
+    x, y = rand(*shapes[0], seed=4), rand(*shapes[1], seed=5)
+    assert_grad_fd(centred_other, (x, y), wrt=(0, 1))
+    assert "unbroadcast" in _code(s2s.source(s2s.grad(centred_other, wrt=1)))
+
+
+# ---- a copy followed by an update of the copy ----------------------------
+def _statements(source):
+    import gast
+    return gast.parse(source).body
+
+
+def _unparsed(stmts):
+    import astor
+    import gast
+    return [astor.to_source(gast.gast_to_ast(s)).strip() for s in stmts]
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("a = b\nc = 1\na = a + e", ["c = 1", "a = b + e"]),
+    ("a = b\na = a * a", ["a = b * b"]),
+    # b changes between: the copy stays
+    ("a = b\nb = 2\na = a + e", ["a = b", "b = 2", "a = a + e"]),
+    # a is read between: the copy stays
+    ("a = b\nf(a)\na = a + e", ["a = b", "f(a)", "a = a + e"]),
+    # the next assignment does not read a: nothing to fold into
+    ("a = b\na = e", ["a = b", "a = e"]),
+])
+def test_copy_folds_into_the_update_that_follows(source, expected):
+    from s2s.optimize import _fold_copies_into_updates
+    stmts = _statements(source)
+    _fold_copies_into_updates(stmts)
+    assert _unparsed(stmts) == expected

@@ -285,8 +285,11 @@ class Generator:
             b = self.expr(env, target, depth)
             shape = broadcast(a.shape, b.shape)
             if fn == "where":
-                return Expr(f"np.where({a.src} > {b.src}, {a.src}, {b.src} * 0.5)", shape,
-                            max(a.bound, b.bound))
+                # of scalars, np.where gives a 0-d array, which `v += e` would
+                # change in place (aliases and all): + 0.0 makes it a scalar
+                scalar = " + 0.0" if not shape else ""
+                return Expr(f"(np.where({a.src} > {b.src}, {a.src}, {b.src} * 0.5){scalar})",
+                            shape, max(a.bound, b.bound))
             if fn == "hypot":  # smooth away from (0, 0)
                 return Expr(f"np.hypot({a.src}, 1.0 + {b.src} * {b.src})", shape,
                             a.bound + 1.0 + b.bound ** 2)
