@@ -8,7 +8,7 @@ to a fixed point.
 """
 import gast
 
-from .walk import walk
+from .walk import name_nodes, walk
 
 # Methods that change their receiver in place: xs.append(v) makes xs depend on v.
 MUTATING_METHODS = {"append", "extend", "insert"}
@@ -23,7 +23,7 @@ def statements(body):
 
 
 def _names(expr):
-    return {n.id for n in walk(expr) if isinstance(n, gast.Name)}
+    return {n.id for n in name_nodes(expr)}
 
 
 class Activity:

@@ -20,7 +20,7 @@ import numpy as np
 from .names import root_name
 from .optimize import ELEMENTWISE_BINARY, ELEMENTWISE_UNARY
 from .resolve import static_value
-from .walk import walk
+from .walk import name_nodes, walk
 
 HOISTABLE_CALLS = ELEMENTWISE_UNARY | ELEMENTWISE_BINARY
 HOISTABLE_OPERATORS = (gast.Add, gast.Sub, gast.Mult)
@@ -57,8 +57,7 @@ class _Mover:
             for field in ("body", "orelse"):
                 inner = getattr(stmt, field, None)
                 if inner:
-                    inner_bound = bound | ({n.id for n in walk(stmt.target)
-                                            if isinstance(n, gast.Name)}
+                    inner_bound = bound | ({n.id for n in name_nodes(stmt.target)}
                                            if isinstance(stmt, gast.For) else set())
                     setattr(stmt, field, self.block(inner, inner_bound))
             if isinstance(stmt, (gast.For, gast.While)):
@@ -68,8 +67,8 @@ class _Mover:
             elif isinstance(stmt, gast.Assign) and not (
                     isinstance(stmt.value, gast.Constant) and stmt.value.value is None):
                 # (`y = None`, a generated placeholder, holds no operand)
-                bound |= {n.id for target in stmt.targets for n in walk(target)
-                          if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+                bound |= {n.id for target in stmt.targets for n in name_nodes(target)
+                          if isinstance(n.ctx, gast.Store)}
             out.append(stmt)
         return out
 

@@ -35,7 +35,7 @@ import numpy as np
 from .errors import UnsupportedError
 from .activity import statements
 from .normalize import is_setitem, mutated_names, origin_of
-from .walk import walk
+from .walk import name_nodes, walk
 
 # Methods whose result may share memory with (or be an item of) the receiver.
 SHARING_METHODS = {"reshape", "ravel", "transpose", "view", "squeeze", "swapaxes"}
@@ -52,7 +52,7 @@ def _sharing_functions():
 
 
 def _names(expr):
-    return [n.id for n in walk(expr) if isinstance(n, gast.Name)]
+    return [n.id for n in name_nodes(expr)]
 
 
 class InPlace:

@@ -3,7 +3,7 @@ import gast
 
 from .names import assign, copy_tree, name
 from .template import is_d
-from .walk import walk
+from .walk import name_nodes, walk
 
 
 class Contribution:
@@ -98,7 +98,7 @@ def _drop_unused_temporaries(items):
             expr = item.expr if isinstance(item, Contribution) else item
             if isinstance(item, gast.Assign):
                 expr = item.value
-            used |= {n.id for n in walk(expr) if isinstance(n, gast.Name)}
+            used |= {n.id for n in name_nodes(expr)}
         kept = []
         for item in items:
             if (isinstance(item, gast.Assign) and isinstance(item.targets[0], gast.Name)

@@ -4,14 +4,14 @@ import copy
 
 import gast
 
-from .walk import walk
+from .walk import name_nodes, walk
 
 STACK_SUFFIX = "stack"  # the reverse sweep's stack of a variable v: v_stack
 
 
 def all_names(node):
     """Every identifier used in a tree (variables and parameters)."""
-    return {n.id for n in walk(node) if isinstance(n, gast.Name)}
+    return {n.id for n in name_nodes(node)}
 
 
 class Namer:

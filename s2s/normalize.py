@@ -18,7 +18,7 @@ import gast
 
 from .errors import UnsupportedError
 from .names import assign, copy_tree, name, store
-from .walk import walk
+from .walk import name_nodes, walk
 
 # Attributes of arrays that are integers, tuples or dtypes: never active.
 SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
@@ -92,8 +92,8 @@ class Normalizer:
         inner = {id(n) for c in walk(fn) if isinstance(c, COMPREHENSIONS)
                  for g in c.generators for n in walk(g.target)}
         self.outer_names = set(self.params) | {
-            n.id for n in walk(fn) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Store) and id(n) not in inner}
+            n.id for n in name_nodes(fn)
+            if isinstance(n.ctx, gast.Store) and id(n) not in inner}
         # locals assigned a list: `xs += ys` extends them in place
         self.list_names = {t.id for a in walk(fn) if isinstance(a, gast.Assign)
                            and isinstance(a.value, (gast.List, gast.ListComp))
@@ -428,13 +428,13 @@ class Normalizer:
         if self.dict_iteration(stmt, out):
             return
         iterator = stmt.iter
-        assigned_in_body = {n.id for s in stmt.body for n in walk(s)
-                            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        assigned_in_body = {n.id for s in stmt.body for n in name_nodes(s)
+                            if isinstance(n.ctx, gast.Store)}
         assigned_in_body |= mutated_names(stmt.body)
         if self.is_range(iterator):
             if not isinstance(stmt.target, gast.Name):
                 raise self.unsupported("unpacking a range item", stmt)
-            if {n.id for n in walk(iterator) if isinstance(n, gast.Name)} & assigned_in_body:
+            if {n.id for n in name_nodes(iterator)} & assigned_in_body:
                 # The body changes what the range was computed from: keep the
                 # range object itself, so the reverse loop replays the same one.
                 hoisted = self.namer.fresh("range")
@@ -667,7 +667,7 @@ def _call(fname, args):
 
 
 def _operand_names(expr):
-    return {n.id for n in walk(expr) if isinstance(n, gast.Name)}
+    return {n.id for n in name_nodes(expr)}
 
 
 def normalize(parsed, namer):

@@ -34,7 +34,7 @@ import numpy as np
 from . import runtime
 from .names import STACK_SUFFIX, copy_tree, name, root_name, store
 from .uniform import keep_uniform_adjoints
-from .walk import walk
+from .walk import name_nodes, walk
 
 COPY_WINDOW = 8  # statements after a copy in which its reads are looked for
 # A shape class is a frozenset of "base" shapes that broadcast together to the
@@ -186,12 +186,11 @@ class Optimizer:
                     _is_range(stmt.iter):
                 range_targets[stmt.target.id] = range_targets.get(stmt.target.id, 0) + 1
             elif isinstance(stmt, gast.For):
-                other_bindings |= {n.id for n in walk(stmt.target)
-                                   if isinstance(n, gast.Name)}
+                other_bindings |= {n.id for n in name_nodes(stmt.target)}
             elif isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Name):
                 # tuple unpacking rebinds; x[i] = v keeps x's shape
-                other_bindings |= {n.id for n in walk(stmt.targets[0])
-                                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+                other_bindings |= {n.id for n in name_nodes(stmt.targets[0])
+                                   if isinstance(n.ctx, gast.Store)}
         range_classes = {target: SCALAR for target, count in range_targets.items()
                          if count == self.counts.get(target)}
         top_level = {id(stmt): index for index, stmt in enumerate(body)}
@@ -371,7 +370,7 @@ class Optimizer:
             elif isinstance(node, (gast.Assign, gast.For)):
                 targets = node.targets if isinstance(node, gast.Assign) else [node.target]
                 other |= {n.id for t in targets if not isinstance(t, gast.Subscript)
-                          for n in walk(t) if isinstance(n, gast.Name)}
+                          for n in name_nodes(t)}
         self.float_names = {v for v, assigned in values.items() if assigned} - other
         while True:
             dropped = {v for v in self.float_names
@@ -490,8 +489,8 @@ def _constant_axes(axis):
 
 
 def _reads(node):
-    return [n.id for n in walk(node) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Load)]
+    return [n.id for n in name_nodes(node)
+            if isinstance(n.ctx, gast.Load)]
 
 
 def _own_reads(stmt):
@@ -556,7 +555,7 @@ def _fold_copies_into_updates(stmts):
         a, b = pair
         for later in range(index + 1, min(len(stmts), index + 1 + COPY_WINDOW)):
             stmt = stmts[later]
-            names = [n for n in walk(stmt) if isinstance(n, gast.Name) and n.id in (a, b)]
+            names = [n for n in name_nodes(stmt) if n.id in (a, b)]
             if not any(n.id == a for n in names):
                 if any(n.id == b and not isinstance(n.ctx, gast.Load) for n in names):
                     break  # b changes before a's update
@@ -589,8 +588,8 @@ def _drop_copies_back(stmts, uses):
                     del stmts[later]
                     uses[a] -= 1
                     break
-                stored = {n.id for n in walk(stmts[later])
-                          if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+                stored = {n.id for n in name_nodes(stmts[later])
+                          if isinstance(n.ctx, gast.Store)}
                 if stored & {a, b} or not isinstance(stmts[later], gast.Assign):
                     break
         index += 1
@@ -724,7 +723,7 @@ def _fold_into_reader(stmts, index, resolve):
             reader.value = _substitute(reader.value, temporary, definition.value)
             return True
         stored = {root_name(t) for t in reader.targets} | {
-            n.id for t in reader.targets for n in walk(t) if isinstance(n, gast.Name)}
+            n.id for t in reader.targets for n in name_nodes(t)}
         if stored & (inputs | {temporary}) or not _pure(reader.value, resolve):
             return False
     return False
@@ -934,8 +933,8 @@ def _shape_of_products(fn, optimizer, temporaries):
 def _value_reads(tree, optimizer):
     """Names tree reads for their values (not just for their shapes)."""
     for_shape = {id(call.args[index]) for call, index in _shape_only_arguments(tree, optimizer)}
-    return {node.id for node in walk(tree) if isinstance(node, gast.Name)
-            and isinstance(node.ctx, gast.Load) and id(node) not in for_shape}
+    return {node.id for node in name_nodes(tree)
+            if isinstance(node.ctx, gast.Load) and id(node) not in for_shape}
 
 
 def _last_value_reads(body, optimizer):

@@ -16,7 +16,7 @@ from .normalize import Normalizer, normalize
 from .parse import parse_function
 from .resolve import Resolver
 from .reverse import ReverseBuilder, ReverseConfig
-from .walk import walk
+from .walk import name_nodes, walk
 
 
 class Derivative:
@@ -126,8 +126,8 @@ class Prepared:
         from .versions import rename_versions
         rename_versions(self.normalized, self.namer, keep)
         self.locals = Normalizer(self.parsed, self.namer).locals | {
-            n.id for n in walk(self.normalized) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, (gast.Store, gast.Param))}
+            n.id for n in name_nodes(self.normalized)
+            if isinstance(n.ctx, (gast.Store, gast.Param))}
         self.resolver = Resolver(self.parsed, self.locals)
         self.namespace = NamespaceBuilder(self.parsed, self.namer, self.locals)
         from .inplace import guard_in_place_aliases
@@ -206,7 +206,7 @@ def _finish(fdef, prepared, config):
     fdef = _optimized(fdef, prepared, config)
     emit.add_comments(fdef, prepared.parsed.location)
     source = emit.to_source(fdef)
-    referenced = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
+    referenced = {n.id for n in name_nodes(fdef)}
     function = emit.load(source, fdef.name, prepared.namespace.build(referenced),
                          prepared.parsed.globals)
     result = Derivative(function, source, prepared.parsed.fn, config)

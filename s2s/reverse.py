@@ -33,7 +33,7 @@ from .names import copy_with as _copy_with
 from .names import with_origin as _with_origin
 from .normalize import is_setitem, origin_of
 from .reverse_inplace import InPlaceReverse
-from .walk import walk
+from .walk import name_nodes, walk
 
 
 
@@ -112,6 +112,7 @@ class ReverseBuilder(InPlaceReverse):
         self.captured = {}  # wrt local -> name holding its total adjoint
         self._instances = {}
         self._reads_cache = {}
+        self._relaxed = set()  # ids of contributions left larger than their variable
         from .optimize import Optimizer, LiveAdjointMap
         self.shapes = Optimizer(_Body(self.body, fn.args), namespace, LiveAdjointMap(namer))
         self.shapes.assign_classes(self.body)
@@ -240,11 +241,11 @@ class ReverseBuilder(InPlaceReverse):
                 self.content_reads_at.append((stmt, reads - self._shape_only_reads(stmt)))
                 continue
             elif isinstance(stmt, gast.If) and self._has_reverse(stmt):
-                reads = {n.id for n in walk(stmt.test) if isinstance(n, gast.Name)}
+                reads = {n.id for n in name_nodes(stmt.test)}
             elif isinstance(stmt, gast.While) and self._has_reverse(stmt):
                 reads = {stmt.s2s_counter}
             elif isinstance(stmt, gast.For) and self._has_reverse(stmt):
-                reads = {n.id for n in walk(stmt.iter) if isinstance(n, gast.Name)}
+                reads = {n.id for n in name_nodes(stmt.iter)}
                 reads.add(stmt.target.id)
             needed |= reads
             contents |= reads
@@ -273,15 +274,15 @@ class ReverseBuilder(InPlaceReverse):
         bindings = self._bindings(stmt, prim, tmpl)
         candidates = {target}
         for param, value in bindings.items():
-            candidates |= {n.id for n in walk(value) if isinstance(n, gast.Name)}
+            candidates |= {n.id for n in name_nodes(value)}
         # What the adjoint code reads once shape fixes between values of equal
         # shape are dropped: a value read only for its shape is often not
         # needed at all, and then not saved.
         reads = set()
         for item in self._instantiated(stmt, prim):
             node = item.expr if isinstance(item, Contribution) else item
-            reads |= {n.id for n in walk(node) if isinstance(n, gast.Name)
-                      and isinstance(n.ctx, gast.Load)}
+            reads |= {n.id for n in name_nodes(node)
+                      if isinstance(n.ctx, gast.Load)}
         return reads & candidates
 
     def _instantiated(self, stmt, prim):
@@ -302,6 +303,7 @@ class ReverseBuilder(InPlaceReverse):
                 if isinstance(item, Contribution):
                     if key in self.accumulators:
                         item.expr = self._without_accumulator_shape(item, key)
+                    item.expr = self._shape_left_to_readers(item)
                     item.expr = self.shapes.simplify(item.expr)
                 elif isinstance(item, gast.Assign):
                     item.value = self.shapes.simplify(item.value)
@@ -360,10 +362,10 @@ class ReverseBuilder(InPlaceReverse):
                     and copy.targets[0].id == v and isinstance(copy.value, gast.Name)
                     and copy.value.id == t and t in self.temporaries):
                 continue
-            loads = [n.id for n in walk(loop) if isinstance(n, gast.Name)
-                     and isinstance(n.ctx, gast.Load)]
-            stores = [n.id for n in walk(loop) if isinstance(n, gast.Name)
-                      and isinstance(n.ctx, gast.Store)]
+            loads = [n.id for n in name_nodes(loop)
+                     if isinstance(n.ctx, gast.Load)]
+            stores = [n.id for n in name_nodes(loop)
+                      if isinstance(n.ctx, gast.Store)]
             if loads.count(v) != 1 or loads.count(t) != 1 or stores.count(v) != 1:
                 continue
             cls = self.shapes.class_of(other)
@@ -382,7 +384,7 @@ class ReverseBuilder(InPlaceReverse):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
                     and stmt.targets[0].id == v:
                 return None if self.is_active_statement(stmt) else stmt
-            if v in {n.id for n in walk(stmt) if isinstance(n, gast.Name)}:
+            if v in {n.id for n in name_nodes(stmt)}:
                 return None
         return None
 
@@ -415,6 +417,93 @@ class ReverseBuilder(InPlaceReverse):
                 and expr.args[1].id == shaped_like[item.var]:
             return expr.args[0]
         return expr
+
+    # ---- summing down once: `t = a + b` / `t = a @ b` read once -----------
+    def _shape_left_to_readers(self, item):
+        """unbroadcast(g, t) -> g in the contribution to t's adjoint, when t
+        is a temporary read once whose own adjoint only sums t_bar down
+        further: to the operands of `t = a + b` (unbroadcast(t_bar, a)), or
+        inside the matmul adjoints of `t = a @ b`, which sum g down to the
+        product's shape themselves. Summing in one step or two gives the
+        same, and t is then not read (nor, in a loop, pushed) for its shape:
+        in `h = np.tanh(xs[t] @ Wx + h @ Wh + b)` neither product nor their
+        sum is kept."""
+        expr = item.expr
+        if not (isinstance(expr, gast.Call) and len(expr.args) == 2 and not expr.keywords
+                and isinstance(expr.args[1], gast.Name)
+                and self.shapes.resolve(expr.func) is _runtime().unbroadcast):
+            return expr
+        t = expr.args[1].id
+        if item.var != self.adjoint(t) or t not in self.temporaries \
+                or self.assign_count.get(t) != 1 or self._primal_read_counts().get(t) != 1:
+            return expr
+        definition = self._single_definitions().get(t)
+        if definition is None or not self._sums_adjoint_down(definition):
+            return expr
+        relaxed = expr.args[0]
+        self._relaxed.add(id(relaxed))  # t_bar may be larger than t from here on
+        return relaxed
+
+    def _sums_adjoint_down(self, stmt):
+        """Does the adjoint of `t = a + b`, `a - b` or `a @ b` read t_bar only
+        as unbroadcast(±t_bar, operand), or matmul_adjoint_*(t_bar, a, b)?"""
+        value = stmt.value
+        if not (isinstance(value, gast.BinOp)
+                and isinstance(value.op, (gast.Add, gast.Sub, gast.MatMult))
+                and self.is_active_statement(stmt)):
+            return False
+        operands = [o.id if isinstance(o, gast.Name) else None for o in (value.left, value.right)]
+        t_bar = self.adjoint(stmt.targets[0].id)
+        runtime = _runtime()
+        items = self._instantiated(stmt, self.resolver(value))
+        trees = [i.expr if isinstance(i, Contribution) else i for i in items]
+        reads = [n for tree in trees for n in name_nodes(tree) if n.id == t_bar]
+        allowed = set()
+        for item in items:  # ±t_bar handed on to an operand that sums it down itself
+            if isinstance(item, Contribution) and id(item.expr) in self._relaxed:
+                inner = item.expr
+                if isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.USub):
+                    inner = inner.operand
+                if isinstance(inner, gast.Name) and inner.id == t_bar:
+                    allowed.add(id(inner))
+        for tree in trees:
+            for call in walk(tree):
+                if not isinstance(call, gast.Call) or call.keywords or not call.args:
+                    continue
+                func = self.shapes.resolve(call.func)
+                first = call.args[0]
+                if isinstance(first, gast.UnaryOp) and isinstance(first.op, gast.USub):
+                    first = first.operand
+                if not (isinstance(first, gast.Name) and first.id == t_bar):
+                    continue
+                if isinstance(value.op, gast.MatMult):
+                    fits = func in (runtime.matmul_adjoint_a, runtime.matmul_adjoint_b) \
+                        and len(call.args) == 3 and first is call.args[0] and [
+                            a.id if isinstance(a, gast.Name) else None
+                            for a in call.args[1:]] == operands
+                else:
+                    fits = func is runtime.unbroadcast and len(call.args) == 2 \
+                        and isinstance(call.args[1], gast.Name) and call.args[1].id in operands
+                if fits:
+                    allowed.add(id(first))
+        return bool(reads) and all(id(n) in allowed for n in reads)
+
+    def _single_definitions(self):
+        if not hasattr(self, "_definitions"):
+            self._definitions = {
+                s.targets[0].id: s for s in statements(self.body)
+                if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                and self.assign_count.get(s.targets[0].id) == 1}
+        return self._definitions
+
+    def _primal_read_counts(self):
+        if not hasattr(self, "_read_counts"):
+            counts = {}
+            for node in name_nodes(gast.Module(body=self.body + [self.ret], type_ignores=[])):
+                if isinstance(node.ctx, gast.Load):
+                    counts[node.id] = counts.get(node.id, 0) + 1
+            self._read_counts = counts
+        return self._read_counts
 
     def is_active_statement(self, stmt):
         if not isinstance(stmt, gast.Assign) or is_setitem(stmt):
@@ -728,7 +817,7 @@ class ReverseBuilder(InPlaceReverse):
                 contributed.add(mutation[1])  # xs.pop() in a loop: xs_bar lives across
             if is_setitem(s) and self.activity.is_active(s.targets[0].value.id):
                 contributed |= {v for v in [s.targets[0].value.id] + [
-                    n.id for n in walk(s.value) if isinstance(n, gast.Name)]
+                    n.id for n in name_nodes(s.value)]
                     if self.activity.is_active(v)}
             if self.is_active_statement(s):
                 for v in self.resolver(s.value).operand_names():

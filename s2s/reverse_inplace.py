@@ -24,7 +24,7 @@ from .errors import UnsupportedError
 from .names import assign, copy_tree, name
 from .names import with_origin as _with_origin
 from .normalize import is_setitem, origin_of
-from .walk import walk
+from .walk import name_nodes, walk
 
 # Methods that change their receiver in a way the reverse sweep cannot undo.
 UNTRACKED_METHODS = {"extend", "remove", "clear", "sort", "reverse", "update", "setdefault",
@@ -44,7 +44,7 @@ def _expr(call, origin):
 
 
 def _index_names(index):
-    return {n.id for n in walk(index) if isinstance(n, gast.Name)}
+    return {n.id for n in name_nodes(index)}
 
 
 def _callee_name(call):
@@ -215,7 +215,7 @@ class InPlaceReverse:
             value = bindings.get(param)
             if value is None:
                 continue
-            names = {n.id for n in walk(value) if isinstance(n, gast.Name)}
+            names = {n.id for n in name_nodes(value)}
             if param in shape_params and isinstance(value, gast.Name) \
                     and value.id not in containers:
                 shapes |= names

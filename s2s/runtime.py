@@ -45,6 +45,12 @@ def _sum_to_shape(g, shape, _plans={}):  # noqa: B006 -- the dict is a cache on 
     return g.reshape(shape) if keepdims and g.shape != shape else g
 
 
+def _to_shape(g, shape):
+    """g (an array or a number) summed down, or spread, to `shape`."""
+    g = np.asarray(g)
+    return g if g.shape == shape else _sum_to_shape(g, shape)
+
+
 def _sum_plan(g_shape, shape):
     """(axes to sum over, keepdims) taking an adjoint of g_shape to shape."""
     if len(g_shape) < len(shape):
@@ -89,9 +95,11 @@ def _normalize_axes(axis, ndim):
 
 
 def matmul_adjoints(g, a, b):
-    """Adjoints of a @ b for 1-D, 2-D and batched operands."""
+    """Adjoints of a @ b for 1-D, 2-D and batched operands. g may be shaped
+    like a broadcast of the product (it is summed down to it first)."""
     a = np.asarray(a)
     b = np.asarray(b)
+    g = _to_shape(g, _matmul_shape(a.shape, b.shape))
     if a.ndim == 1 and b.ndim == 1:
         return g * b, g * a
     if a.ndim == 1:
@@ -107,21 +115,28 @@ def matmul_adjoints(g, a, b):
     return unbroadcast(ga, a), unbroadcast(gb, b)
 
 
+# The adjoint of t = a @ b may come straight from t's reader, shaped like a
+# broadcast of t (`a @ b + c` with a larger c): the compiler then leaves the
+# summing down to these helpers, which know t's shape from a and b without
+# t having been kept (reverse.py, _shape_left_to_readers).
+
 def matmul_adjoint_a(g, a, b):
     """d(a @ b)/da applied to g; the common cases stay one product."""
-    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2:
-        if b.ndim == 2:
-            return g @ b.T
-        if b.ndim == 1:
-            return np.outer(g, b)
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim in (1, 2):
+        shape = (a.shape[0], b.shape[1]) if b.ndim == 2 else (a.shape[0],)
+        if type(g) is not np.ndarray or g.shape != shape:
+            g = _to_shape(g, shape)
+        return g @ b.T if b.ndim == 2 else np.outer(g, b)
     return matmul_adjoints(g, a, b)[0]
 
 
 def matmul_adjoint_b(g, a, b):
     """d(a @ b)/db applied to g; the common cases stay one product."""
-    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2:
-        if b.ndim == 2 or b.ndim == 1:
-            return a.T @ g
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim in (1, 2):
+        shape = (a.shape[0], b.shape[1]) if b.ndim == 2 else (a.shape[0],)
+        if type(g) is not np.ndarray or g.shape != shape:
+            g = _to_shape(g, shape)
+        return a.T @ g
     return matmul_adjoints(g, a, b)[1]
 
 
@@ -1114,6 +1129,17 @@ def shape_stand_in(x):
 SHAPE_STAND_IN_SIZE = 1 << 14  # elements; below it, keeping x costs less than the view
 
 
+def _matmul_shape(a_shape, b_shape):
+    """The shape of a @ b from the operands' shapes."""
+    if len(a_shape) == 1 and len(b_shape) == 1:
+        return ()
+    if len(a_shape) == 1:
+        return b_shape[:-2] + b_shape[-1:]
+    if len(b_shape) == 1:
+        return a_shape[:-1]
+    return np.broadcast_shapes(a_shape[:-2], b_shape[:-2]) + (a_shape[-2], b_shape[-1])
+
+
 def matmul_like(a, b):
     """An array shaped and typed like a @ b, for code that reads only the
     product's shape (`unbroadcast(g, a @ b)`): the product itself need not
@@ -1123,15 +1149,7 @@ def matmul_like(a, b):
         shape = (a.shape[0], b.shape[1])
         dtype = a.dtype if a.dtype == b.dtype else np.promote_types(a.dtype, b.dtype)
     else:
-        a_shape, b_shape = np.shape(a), np.shape(b)
-        if len(a_shape) == 1 and len(b_shape) == 1:
-            shape = ()
-        elif len(a_shape) == 1:
-            shape = b_shape[:-2] + b_shape[-1:]
-        elif len(b_shape) == 1:
-            shape = a_shape[:-1]
-        else:
-            shape = np.broadcast_shapes(a_shape[:-2], b_shape[:-2]) + (a_shape[-2], b_shape[-1])
+        shape = _matmul_shape(np.shape(a), np.shape(b))
         dtype = np.result_type(a, b)
     if math.prod(shape) < SHAPE_STAND_IN_SIZE:
         return np.empty(shape, dtype=dtype)

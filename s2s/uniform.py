@@ -25,7 +25,7 @@ import gast
 
 from . import runtime
 from .names import copy_tree, name
-from .walk import walk
+from .walk import name_nodes, walk
 
 _ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 _SIGNS = (gast.USub, gast.UAdd)
@@ -81,7 +81,7 @@ def _bindings(fn):
         elif isinstance(node, (gast.AugAssign, gast.For)):
             targets = [node.target]
         for target in targets:
-            elsewhere |= {n.id for n in walk(target) if isinstance(n, gast.Name)}
+            elsewhere |= {n.id for n in name_nodes(target)}
     return assignments, elsewhere
 
 
@@ -246,7 +246,7 @@ class _Pass:
                 gains.add(root(read[0].id))  # an array never made
                 continue
             names = {read[0].id} if isinstance(read, tuple) else {
-                n.id for n in walk(read) if isinstance(n, gast.Name) and n.id in self.uniform}
+                n.id for n in name_nodes(read) if n.id in self.uniform}
             for top in {root(var) for var in names}:
                 made[top] = made.get(top, 0) + 1
                 if depth > 0:

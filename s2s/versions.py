@@ -4,7 +4,7 @@ overwritten, so the reverse sweep needs no stack to restore it (loops and
 branches still use stacks: their variables are left alone)."""
 import gast
 
-from .walk import walk
+from .walk import name_nodes, walk
 
 
 def _compound(stmt):
@@ -22,7 +22,7 @@ def rename_versions(fn, namer, keep=()):
                 if isinstance(target, gast.Name):
                     top_level[target.id] = top_level.get(target.id, 0) + 1
                 else:
-                    mutated |= {n.id for n in walk(target) if isinstance(n, gast.Name)}
+                    mutated |= {n.id for n in name_nodes(target)}
         if _compound(stmt):
             for inner in walk(stmt):
                 if isinstance(inner, gast.Name) and isinstance(inner.ctx, gast.Store):

@@ -6,7 +6,7 @@ through two generator layers per node (`iter_child_nodes`, `iter_fields`);
 walking a list that grows while it is read is about twice as fast, which is
 a quarter of the time of compiling a gradient.
 """
-from gast import AST
+from gast import AST, Name
 
 
 def walk(node):
@@ -23,3 +23,37 @@ def walk(node):
             elif isinstance(value, AST):
                 append(value)
         yield node
+
+
+# node type -> its fields that can hold names (not ctx, type_comment, kind)
+_NAME_FIELDS = {}
+
+
+def name_nodes(node):
+    """The gast.Name nodes under `node`, in no particular order.
+
+    What most passes want from a walk, about twice as fast again: no
+    generator, and no descent into a Name's own fields or any `ctx`."""
+    found = []
+    todo = [node]
+    pop, push = todo.pop, todo.append
+    fields_of = _NAME_FIELDS
+    while todo:
+        node = pop()
+        kind = type(node)
+        if kind is Name:
+            found.append(node)
+            continue
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = tuple(
+                f for f in kind._fields if f not in ("ctx", "type_comment", "kind"))
+        for field in fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+            elif isinstance(value, AST):
+                push(value)
+    return found

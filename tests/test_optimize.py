@@ -303,9 +303,11 @@ def test_value_kept_only_for_its_shape_is_released(rows):
                                    rtol=1e-5, atol=1e-6)
     src = _code(s2s.source(s2s.grad(bias_layer, wrt=(0, 1))))
     lines = [line.strip() for line in src.splitlines()]
-    # X @ W is not kept: unbroadcast reads the product's shape from its operands
+    # X @ W is not kept, nor read for its shape: the matmul adjoint sums the
+    # adjoint of X @ W + b down to the product's shape itself
     assert "h = np.tanh(X @ W + b)" in lines
-    assert "matmul_like(X, W)" in src
+    assert "W_bar = matmul_adjoint_b(t2_bar, X, W)" in lines
+    assert "matmul_like" not in src and "unbroadcast(t2_bar, b)" in src
 
 
 def elementwise_then_bias(x, b):
@@ -663,3 +665,71 @@ def test_copy_folds_into_the_update_that_follows(source, expected):
     stmts = _statements(source)
     _fold_copies_into_updates(stmts)
     assert _unparsed(stmts) == expected
+
+
+# ---- summing an adjoint down once: t = a + b, t = a @ b read once --------
+def products_plus_bias(X, W, V, c):
+    return np.sum(np.tanh(X @ W + X @ V - c) ** 2)
+
+
+def rnn_like(Wx, Wh, b, xs):
+    h = np.zeros((xs.shape[1], Wh.shape[0]))
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ Wx + h @ Wh + b)
+    return np.sum(h * h)
+
+
+def vector_product_plus(X, w, c):
+    return np.sum(np.sin(c + X @ w))
+
+
+@pytest.mark.parametrize("c_shape", [(4,), (5, 4), (3, 5, 4), (5, 1), (1,)],
+                         ids=lambda s: "c" + "x".join(map(str, s)))
+def test_product_adjoint_is_summed_down_by_the_matmul_adjoints(c_shape):
+    # c may broadcast the products up (3, 5, 4): the adjoint reaching the
+    # products is then larger than they are, and the matmul adjoints sum it
+    X, W, V = rand(5, 3, seed=40), rand(3, 4, seed=41), rand(3, 4, seed=42)
+    c = rand(*c_shape, seed=43)
+    assert_grad_fd(products_plus_bias, (X, W, V, c), wrt=(0, 1, 2, 3))
+    code = _code(s2s.source(s2s.grad(products_plus_bias, wrt=(0, 1, 2, 3))))
+    lines = [line.strip() for line in code.splitlines()]
+    # the adjoint of (X @ W + X @ V) - c goes to the matmul adjoints as it is
+    assert "W_bar = matmul_adjoint_b(t4_bar, X, W)" in lines, code
+    assert "V_bar = matmul_adjoint_b(t4_bar, X, V)" in lines, code
+    assert "matmul_like" not in code and not re.search(r"unbroadcast\([^()]*, t3\)", code)
+    plain = _code(_plain_source(products_plus_bias, ("X", "W", "V", "c")).source)
+    assert re.search(r"unbroadcast\([^()]*, t3\)", plain), plain
+
+
+@pytest.mark.parametrize("c_shape", [(5,), (2, 5), ()], ids=str)
+def test_matrix_vector_product_summed_down(c_shape):
+    X, w, c = rand(5, 3, seed=44), rand(3, seed=45), rand(*c_shape, seed=46)
+    assert_grad_fd(vector_product_plus, (X, w, c), wrt=(0, 1, 2))
+
+
+@pytest.mark.parametrize("b_shape", [(6,), (4, 6)], ids=str)
+def test_recurrent_layer_keeps_only_what_the_hand_written_one_keeps(b_shape):
+    Wx, Wh = rand(3, 6, seed=47) * 0.5, rand(6, 6, seed=48) * 0.5
+    b, xs = rand(*b_shape, seed=49), rand(5, 4, 3, seed=50)
+    assert_grad_fd(rnn_like, (Wx, Wh, b, xs), wrt=(0, 1, 2))
+    code = _code(s2s.source(s2s.grad(rnn_like, wrt=(0, 1, 2))))
+    # the states h and the inputs xs[t] are pushed; no product nor sum is
+    # kept for its shape
+    stacks = [line.strip() for line in code.splitlines() if line.strip().endswith("= []")]
+    assert len(stacks) == 2, code
+    assert "matmul_like" not in code
+
+
+def test_matmul_adjoints_sum_a_larger_adjoint_down():
+    from s2s.runtime import matmul_adjoint_a, matmul_adjoint_b, unbroadcast
+    a, b, v = rand(5, 3, seed=51), rand(3, 4, seed=52), rand(3, seed=53)
+    for g_shape, right in [((2, 5, 4), b), ((5, 4), rand(3, 1, seed=54)), ((2, 5), v)]:
+        g = rand(*g_shape, seed=55)
+        product = a @ right
+        g_small = unbroadcast(g, product)
+        np.testing.assert_allclose(matmul_adjoint_a(g, a, right),
+                                   matmul_adjoint_a(g_small, a, right), rtol=1e-13)
+        np.testing.assert_allclose(matmul_adjoint_b(g, a, right),
+                                   matmul_adjoint_b(g_small, a, right), rtol=1e-13)
+    # a number spread over the product
+    np.testing.assert_allclose(matmul_adjoint_b(2.0, a, b), a.T @ np.full((5, 4), 2.0))

@@ -17,7 +17,8 @@ Features (each can be switched off, see FEATURES): if on data, conditional
 expressions, while with a data-dependent but bounded trip count, for over
 range (constant or an int parameter), for over an array's rows, break,
 continue, early return, overwritten variables, helper calls, reductions,
-np.maximum/np.minimum, indexing, tuple results, loops that may run zero
+np.maximum/np.minimum, indexing, tuple results, products (dot: np.dot of
+vectors, `a @ M` and `m @ x` with constant matrices), loops that may run zero
 times (zero_trip: a while whose test fails at once, range(n) with n = 0),
 if statements and conditional expressions inside loops (branch_in_loop), and
 more NumPy (extra_ops: where, square, abs, clip, hypot, arctan, logaddexp,
@@ -41,6 +42,8 @@ FEATURES = ("if", "ifexp", "while", "for_range", "for_rows", "break", "continue"
             "maximum", "index", "tuple_return", "int_param", "methods", "pow", "dot",
             "zero_trip", "branch_in_loop", "extra_ops", "softmax")
 CONSTANTS = ["0.5", "2.0", "1.5", "(-1.0)", "3.0", "0.25"]
+# a constant matrix for `a @ MATRIX` (rows sum to at most 1.5 in absolute value)
+MATRIX = "np.array([[0.5, -0.25, 0.1], [0.2, 0.3, -0.4], [-0.1, 0.6, 0.25]])"
 BOUND_LIMIT = 30.0  # a value whose bound exceeds this is scaled down
 INPUT_RANGE = 1.5
 
@@ -256,6 +259,20 @@ class Generator:
         return self.scaled(Expr(f"({a.src} ** {power})", a.shape, a.bound ** int(power)))
 
     def expr_dot(self, env, target, depth):
+        form = self.pick(["dot", "matmul", "matmul_left"])
+        if form == "matmul":  # a @ M keeps a's shape: (3,), (1, 3), (2, 3)
+            a = self.expr(env, target, depth)
+            if a.shape and a.shape[-1] == 3:
+                self.use("dot")
+                return Expr(f"({a.src} @ {MATRIX})", a.shape, 1.5 * a.bound)
+        if form == "matmul_left":  # the matrix on the right of @: (1, 2) @ (2, 3)
+            rows = [name for name, var in sorted(env.items())
+                    if var.kind == "float" and var.shape == (2, 3)]
+            if rows and compatible((1, 3), target):
+                self.use("dot")
+                name = self.pick(rows)
+                return Expr(f"(np.array([[0.5, -0.75]]) @ {name})", (1, 3),
+                            1.25 * env[name].bound)
         vectors = [name for name, var in sorted(env.items())
                    if var.kind == "float" and var.shape == (3,)]
         if not vectors:
