@@ -542,31 +542,83 @@ def _propagate_copies(body, counts, params, only=None):
     return block(body)
 
 
-def _fold_copies_into_updates(stmts):
+def _fold_copies_into_updates(stmts, movable=lambda value: isinstance(value, gast.Name),
+                              pure=lambda value: False):
     """`a = b; ...; a = a + e` -> `...; a = b + e`, when the statements
-    between neither read a nor assign b (an adjoint's first contribution
-    followed by its second)."""
+    between neither read a nor may change what b reads (an adjoint's first
+    contribution followed by its second). movable(value): may this value be
+    computed later than written (copies here; pure expressions in
+    _fold_first_contributions)? pure(value): does it change nothing?"""
     index = 0
     while index < len(stmts):
-        pair = _copy_names(stmts[index])
-        if pair is None or pair[0] == pair[1]:
+        first = stmts[index]
+        a = _assigned_name(first)
+        if a is None or len(first.targets) != 1 or not movable(first.value) \
+                or a in _reads(first.value):
             index += 1
             continue
-        a, b = pair
+        inputs = set(_reads(first.value))
         for later in range(index + 1, min(len(stmts), index + 1 + COPY_WINDOW)):
             stmt = stmts[later]
-            names = [n for n in name_nodes(stmt) if n.id in (a, b)]
-            if not any(n.id == a for n in names):
-                if any(n.id == b and not isinstance(n.ctx, gast.Load) for n in names):
-                    break  # b changes before a's update
+            if not isinstance(stmt, (gast.Assign, gast.Expr)) or \
+                    _may_change(stmt, pure) & inputs:
+                break  # a block; or what the first value reads may change
+            if a not in {n.id for n in name_nodes(stmt)}:
                 continue
-            if _assigned_name(stmt) == a and isinstance(stmt, gast.Assign) and \
-                    a in _reads(stmt.value) and _copy_names(stmt) is None:
-                _rename_loads(stmt.value, a, b)
+            copy = isinstance(first.value, gast.Name)  # a copy may be read twice
+            uses = _reads(stmt.value).count(a)
+            if _assigned_name(stmt) == a and len(stmt.targets) == 1 and \
+                    (uses == 1 or copy and uses > 1) and _copy_names(stmt) is None:
+                if copy:
+                    _rename_loads(stmt.value, a, first.value.id)
+                else:
+                    _replace_load(stmt.value, a, first.value)
                 del stmts[index]
                 index -= 1
             break
         index += 1
+
+
+def _may_change(stmt, pure):
+    """Names a simple statement binds, or may change in place: every name
+    it reads, unless its value is pure."""
+    changed = set()
+    for target in (stmt.targets if isinstance(stmt, gast.Assign) else []):
+        root = root_name(target)
+        if root is not None:
+            changed.add(root)
+    if not pure(stmt.value):
+        changed |= set(_reads(stmt.value))  # xs.append(v), add_at(out, i, g), pops
+    return changed
+
+
+def _replace_load(tree, name_, value):
+    """The one load of name_ in tree replaced by value."""
+    for parent in walk(tree):
+        for field, child in gast.iter_fields(parent):
+            if isinstance(child, gast.Name) and child.id == name_ and \
+                    isinstance(child.ctx, gast.Load):
+                setattr(parent, field, value)
+                return
+            if isinstance(child, list):
+                for position, item in enumerate(child):
+                    if isinstance(item, gast.Name) and item.id == name_ and \
+                            isinstance(item.ctx, gast.Load):
+                        child[position] = value
+                        return
+
+
+def _fold_first_contributions(body, resolve):
+    """_fold_copies_into_updates for any pure first value, in every block:
+    `h_bar = g1; h_bar = h_bar + g2` -> `h_bar = g1 + g2`."""
+    def pure(value):
+        return _pure(value, resolve)
+    _fold_copies_into_updates(body, pure, pure)
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if inner:
+                _fold_first_contributions(inner, resolve)
 
 
 def _copy_names(stmt):
@@ -806,6 +858,7 @@ def optimize(fn, namespace, primal_of_adjoint, temporaries=()):
     _shape_of_products(fn, optimizer, set(temporaries))
     fn.body = _inline_temporaries(fn, optimizer.counts, optimizer.resolve, set(temporaries))
     _products_broadcast_by_themselves(fn, optimizer)
+    _fold_first_contributions(fn.body, optimizer.resolve)
     fn.body = _release_shape_only(fn, optimizer, set(temporaries))
     return fn
 

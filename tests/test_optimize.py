@@ -733,3 +733,36 @@ def test_matmul_adjoints_sum_a_larger_adjoint_down():
                                    matmul_adjoint_b(g_small, a, right), rtol=1e-13)
     # a number spread over the product
     np.testing.assert_allclose(matmul_adjoint_b(2.0, a, b), a.T @ np.full((5, 4), 2.0))
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("a = f(x) * 2\nc = 1\na = a + e", ["c = 1", "a = f(x) * 2 + e"]),
+    # what the first value reads changes between: it stays where it is
+    ("a = x * 2\nx = 3\na = a + e", ["a = x * 2", "x = 3", "a = a + e"]),
+    ("a = x * 2\nx.append(1)\na = a + e", ["a = x * 2", "x.append(1)", "a = a + e"]),
+    # read twice by the update: not duplicated
+    ("a = x * 2\na = a * a", ["a = x * 2", "a = a * a"]),
+    # a block between: not looked into
+    ("a = x * 2\nfor i in r:\n    pass\na = a + e", ["a = x * 2", "for i in r:\n    pass",
+                                                    "a = a + e"]),
+])
+def test_pure_first_value_folds_into_the_update(source, expected):
+    import gast
+
+    from s2s.optimize import _fold_copies_into_updates
+    stmts = _statements(source)
+    _fold_copies_into_updates(stmts, lambda value: True,
+                              lambda value: not isinstance(value, gast.Call)
+                              or value.func.attr != "append")
+    assert _unparsed(stmts) == expected
+
+
+def first_then_second(x, y):
+    return np.sum(np.sin(x) * x * y)
+
+
+def test_first_contribution_folds_into_the_second():
+    x, y = rand(3, 4, seed=60), rand(4, seed=61)
+    assert_grad_fd(first_then_second, (x, y), wrt=(0, 1))
+    code = _code(s2s.source(s2s.grad(first_then_second)))
+    assert code.count("x_bar =") == 1, code
