@@ -613,7 +613,10 @@ def _fold_first_contributions(body, resolve):
     `h_bar = g1; h_bar = h_bar + g2` -> `h_bar = g1 + g2`."""
     def pure(value):
         return _pure(value, resolve)
-    _fold_copies_into_updates(body, pure, pure)
+
+    def movable(value):  # small: a sum of many contributions stays many lines
+        return _size(value) <= INLINE_SIZE * 2 and pure(value)
+    _fold_copies_into_updates(body, movable, pure)
     for stmt in body:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)

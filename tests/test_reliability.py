@@ -272,3 +272,23 @@ def test_twenty_nested_helper_calls(tmp_path):
         keys = [key for key in pipeline._cache[getattr(module, f"h{k}")]
                 if key[0] == "pullback"]
         assert len(keys) >= 1
+
+
+def many_contributions_source(statements):
+    """y = np.sin(y) * 1.01 + x, `statements` times: x's adjoint gets as many
+    contributions."""
+    lines = ["import numpy as np", "", "", "def f(x):", "    y = x"]
+    lines += ["    y = np.sin(y) * 1.01 + x"] * statements
+    return "\n".join(lines + ["    return np.sum(y)"]) + "\n"
+
+
+def test_many_contributions_to_one_adjoint_stay_separate_lines(tmp_path):
+    # folding each contribution into the next would nest 400 additions in one
+    # expression (a RecursionError when it is compiled)
+    path = tmp_path / "many_contributions.py"
+    path.write_text(many_contributions_source(400))
+    module = import_file(str(path), "s2s_reliability_contributions")
+    x = np.array([0.3, -0.5, 0.8])
+    g = s2s.grad(module.f)
+    np.testing.assert_allclose(g(x), numerical_gradient(module.f, [x], 0), rtol=1e-6, atol=1e-9)
+    assert max(len(line) for line in s2s.source(g).splitlines()) < 200
