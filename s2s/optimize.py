@@ -157,7 +157,8 @@ class Optimizer:
             try:
                 if func in ELEMENTWISE_UNARY and len(args) == 1 and not expr.keywords:
                     return self.class_of(args[0])
-                if func in ELEMENTWISE_BINARY and len(args) == 2 and not expr.keywords:
+                if (func in ELEMENTWISE_BINARY or func is runtime.power_slope) \
+                        and len(args) == 2 and not expr.keywords:
                     return _combine(self.class_of(args[0]), self.class_of(args[1]))
                 if func in SHAPE_OF_SECOND and len(args) == 2:
                     return self.class_of(args[1])

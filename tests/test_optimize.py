@@ -766,3 +766,16 @@ def test_first_contribution_folds_into_the_second():
     assert_grad_fd(first_then_second, (x, y), wrt=(0, 1))
     code = _code(s2s.source(s2s.grad(first_then_second)))
     assert code.count("x_bar =") == 1, code
+
+
+def least_squares(w, X, y):
+    return np.sum((X @ w - y) ** 2)
+
+
+@pytest.mark.parametrize("y_shape", [(6,), (3, 6), ()], ids=str)
+def test_square_loss_needs_no_array_of_ones(y_shape):
+    # power_slope(r, 2) has r's shape, so the seed 1.0 stays a number
+    w, X, y = rand(4, seed=70), rand(6, 4, seed=71), rand(*y_shape, seed=72)
+    assert_grad_fd(least_squares, (w, X, y), wrt=(0, 1, 2))
+    assert "unreduce" not in _code(s2s.source(s2s.grad(least_squares)))
+    assert "unreduce" in _code(_plain_source(least_squares, ("w",)).source)
