@@ -44,6 +44,8 @@ def name_nodes(node):
         if kind is Name:
             found.append(node)
             continue
+        # (walk's child loop, written out again: a call per node would cost
+        # the time this function is for)
         fields = fields_of.get(kind)
         if fields is None:
             fields = fields_of[kind] = tuple(
