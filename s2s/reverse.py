@@ -28,7 +28,7 @@ from .errors import NoGradientError, S2SError, UnsupportedError
 from .instantiate import Contribution, instantiate, materialize_zeros
 from .inplace import InPlace
 from .invariance import shift_constants
-from .names import STACK_SUFFIX, assign, copy_tree, name, store
+from .names import STACK_SUFFIX, assign, copy_tree, name, root_name, store
 from .names import copy_with as _copy_with
 from .names import with_origin as _with_origin
 from .normalize import is_setitem, origin_of
@@ -130,6 +130,9 @@ class ReverseBuilder(InPlaceReverse):
                     contents == getattr(self, "_previous_contents", None):
                 break
             self.saved, self.needed, self._previous_contents = saved, needed, contents
+        self.recomputed = self._recomputable() if getattr(config, "optimize", True) else {}
+        for values in self.recomputed.values():
+            self.saved -= {v for v, _ in values}
 
     # ---- outputs ----------------------------------------------------------
     def _output_atoms(self):
@@ -417,6 +420,58 @@ class ReverseBuilder(InPlaceReverse):
                 and expr.args[1].id == shaped_like[item.var]:
             return expr.args[0]
         return expr
+
+    # ---- recomputing instead of saving: `t4 = xs[t]`, `t1 = x * i` ---------
+    def _recomputable(self):
+        """{id(for loop): [(v, assignment)]}: temporaries the reverse loop computes
+        again at the top of each iteration instead of pushing and popping
+        them. v is assigned once, at the top level of a `for` body, from
+        the loop variable, constants and names with one value for the
+        whole function (parameters never rebound, values bound once outside
+        every loop, neither changed in place), with indexing and arithmetic
+        only: no call, so nothing costlier than a push and a pop."""
+        bound = {}  # every binding, the while counters' steps included
+        for stmt in statements(self.body):
+            targets = stmt.targets if isinstance(stmt, gast.Assign) else [
+                getattr(stmt, "target", None)]
+            for target in targets:
+                for node in name_nodes(target) if target is not None else ():
+                    if not isinstance(node.ctx, gast.Load):
+                        bound[node.id] = bound.get(node.id, 0) + 1
+        fixed = self._unchanging_names(bound)
+        found = {}
+        for loop in statements(self.body):
+            if not isinstance(loop, gast.For) or not isinstance(loop.target, gast.Name):
+                continue
+            allowed = fixed | {loop.target.id}
+            for stmt in loop.body:
+                if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+                    continue
+                v = stmt.targets[0].id
+                if v in self.saved and v in self.temporaries and bound.get(v) == 1 \
+                        and _cheap_expression(stmt.value) \
+                        and {n.id for n in name_nodes(stmt.value)} <= allowed:
+                    found.setdefault(id(loop), []).append((v, stmt))
+        return found
+
+    def _unchanging_names(self, bound):
+        """Parameters never rebound and values bound once (bound: name ->
+        how many bindings), that no statement changes in place."""
+        changed = set()
+        for stmt in statements(self.body):
+            if is_setitem(stmt) or isinstance(stmt, gast.AugAssign):
+                changed.add(root_name(stmt.targets[0] if is_setitem(stmt) else stmt.target))
+            mutation = self._mutation(stmt)
+            if mutation is not None:
+                changed.add(mutation[1])
+            for node in walk(stmt):
+                if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
+                    changed.add(root_name(node.func.value))  # xs.append(v), a.sort()
+        # bound once outside every loop: one value for the whole function
+        once = {v for v, count in bound.items() if count == 1} - set(self.params) \
+            - self.assigned_in_loop - self.loop_targets
+        never = set(self.params) - set(bound)
+        return (once | never) - changed
 
     # ---- summing down once: `t = a + b` / `t = a @ b` read once -----------
     def _shape_left_to_readers(self, item):
@@ -803,8 +858,10 @@ class ReverseBuilder(InPlaceReverse):
                 backwards = iterator.args[0]  # reversed(reversed(r)) is r
             else:
                 backwards = _call(name("reversed"), [iterator])
+            again = [_with_origin(assign(v, copy_tree(computed.value)), origin_of(computed))
+                     for v, computed in self.recomputed.get(id(stmt), ()) if v in self.needed]
             loop = gast.For(target=copy_tree(stmt.target), iter=backwards,
-                            body=body or [gast.Pass()], orelse=[], type_comment=None)
+                            body=again + body or [gast.Pass()], orelse=[], type_comment=None)
         out.append(_with_origin(loop, origin))
 
     def _loop_carried_adjoints(self, stmt, bound):
@@ -955,6 +1012,16 @@ def _iteration_locals(loop):
     return {v for v, is_store in first_is_store.items() if is_store}
 
 
+
+
+def _cheap_expression(expr):
+    """Names and constants combined by arithmetic and indexing only."""
+    for node in walk(expr):
+        if not isinstance(node, (gast.Name, gast.Constant, gast.BinOp, gast.UnaryOp,
+                                 gast.Subscript, gast.Slice, gast.Tuple, gast.Load,
+                                 gast.operator, gast.unaryop)):
+            return False
+    return True
 
 
 def _runtime():

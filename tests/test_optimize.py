@@ -92,7 +92,9 @@ def test_invariant_moves_out_of_the_loop(x, n):
     src = _code(s2s.source(s2s.grad(f)))
     loop_start = src.index("for i in range(n)")
     assert src.index("np.cos(x)") < loop_start  # computed once, before the loop
-    assert src.count("_stack = []") == 2  # x * i and sin(x * i); not cos(x), not acc
+    # sin(x * i) only: x * i is computed again in the reverse loop; cos(x)
+    # and acc are not pushed
+    assert src.count("_stack = []") == 1
 
 
 def test_invariant_moves_in_forward_mode_too():
@@ -713,10 +715,10 @@ def test_recurrent_layer_keeps_only_what_the_hand_written_one_keeps(b_shape):
     b, xs = rand(*b_shape, seed=49), rand(5, 4, 3, seed=50)
     assert_grad_fd(rnn_like, (Wx, Wh, b, xs), wrt=(0, 1, 2))
     code = _code(s2s.source(s2s.grad(rnn_like, wrt=(0, 1, 2))))
-    # the states h and the inputs xs[t] are pushed; no product nor sum is
-    # kept for its shape
+    # the states h are pushed (xs[t] is taken again in the reverse loop); no
+    # product nor sum is kept for its shape
     stacks = [line.strip() for line in code.splitlines() if line.strip().endswith("= []")]
-    assert len(stacks) == 2, code
+    assert len(stacks) == 1, code
     assert "matmul_like" not in code
 
 
@@ -779,3 +781,61 @@ def test_square_loss_needs_no_array_of_ones(y_shape):
     assert_grad_fd(least_squares, (w, X, y), wrt=(0, 1, 2))
     assert "unreduce" not in _code(s2s.source(s2s.grad(least_squares)))
     assert "unreduce" in _code(_plain_source(least_squares, ("w",)).source)
+
+
+# ---- recomputed instead of pushed: `t1 = x * i`, `t4 = xs[t]` ------------
+def sines(x):
+    acc = 0.0
+    for i in range(6):
+        acc = acc + np.sin(x * i) * np.cos(x)
+    return acc
+
+
+def rows_times(w, xs):
+    acc = 0.0
+    for t in range(xs.shape[0]):
+        acc = acc + np.sum(np.tanh(xs[t] * w))
+    return acc
+
+
+def shift_changes(x, y):
+    acc = 0.0
+    for i in range(4):
+        acc = acc + np.sin(x * i + y)
+        y = y * 0.5
+    return acc
+
+
+def rebound_after(x):
+    acc = 0.0
+    for i in range(4):
+        acc = acc + np.sin(x * i)
+    x = x * 2.0
+    return acc + x
+
+
+def _stacks(f, wrt=0):
+    code = _code(s2s.source(s2s.grad(f, wrt=wrt)))
+    return [line.strip().split(" =")[0] for line in code.splitlines()
+            if line.strip().endswith("= []")]
+
+
+@pytest.mark.parametrize("x", [0.7, np.array([0.3, -1.1, 2.0])], ids=["float", "array"])
+def test_index_products_are_recomputed_not_pushed(x):
+    assert_grad_fd(sines, (x,))
+    assert len(_stacks(sines)) == 1  # sin(x * i) is pushed, x * i recomputed
+    code = _code(s2s.source(s2s.grad(sines)))
+    assert code.count("t1 = x * i") == 2, code
+
+
+def test_rows_of_a_parameter_are_recomputed():
+    w, xs = rand(4, seed=80), rand(5, 3, 4, seed=81)
+    assert_grad_fd(rows_times, (w, xs))
+    assert len(_stacks(rows_times)) == 1  # tanh(...) is pushed, xs[t] recomputed
+    assert _code(s2s.source(s2s.grad(rows_times))).count("t1 = xs[t]") == 2
+
+
+def test_values_that_change_are_still_pushed():
+    assert_grad_fd(shift_changes, (0.4, 0.9), wrt=(0, 1))
+    assert_grad_fd(rebound_after, (0.4,))
+    assert len(_stacks(rebound_after)) >= 1  # x is rebound: x * i is pushed
