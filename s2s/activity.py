@@ -8,7 +8,7 @@ to a fixed point.
 """
 import gast
 
-from .walk import name_nodes, walk
+from .walk import name_nodes
 
 # Methods that change their receiver in place: xs.append(v) makes xs depend on v.
 MUTATING_METHODS = {"append", "extend", "insert"}

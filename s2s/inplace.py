@@ -35,7 +35,7 @@ import numpy as np
 from .errors import UnsupportedError
 from .activity import statements
 from .normalize import is_setitem, mutated_names, origin_of
-from .walk import name_nodes, walk
+from .walk import name_nodes
 
 # Methods whose result may share memory with (or be an item of) the receiver.
 SHARING_METHODS = {"reshape", "ravel", "transpose", "view", "squeeze", "swapaxes"}

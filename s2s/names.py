@@ -4,7 +4,7 @@ import copy
 
 import gast
 
-from .walk import name_nodes, walk
+from .walk import name_nodes
 
 STACK_SUFFIX = "stack"  # the reverse sweep's stack of a variable v: v_stack
 

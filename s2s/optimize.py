@@ -536,6 +536,10 @@ def _propagate_copies(body, counts, params, only=None):
                     if local_uses == uses.get(a, 0) and _safe_to_forward(rest, a, b):
                         for s in rest:
                             _rename_loads(s, a, b)
+                        # a's reads are b's now (the copy's own read of b goes):
+                        # an outer block deciding on b must count them
+                        uses[b] = uses.get(b, 0) + local_uses - 1
+                        uses[a] = 0
                         del stmts[index]
                         continue
             index += 1

@@ -16,7 +16,7 @@ from .normalize import Normalizer, normalize
 from .parse import parse_function
 from .resolve import Resolver
 from .reverse import ReverseBuilder, ReverseConfig
-from .walk import name_nodes, walk
+from .walk import name_nodes
 
 
 class Derivative:

@@ -24,7 +24,7 @@ from .errors import UnsupportedError
 from .names import assign, copy_tree, name
 from .names import with_origin as _with_origin
 from .normalize import is_setitem, origin_of
-from .walk import name_nodes, walk
+from .walk import name_nodes
 
 # Methods that change their receiver in a way the reverse sweep cannot undo.
 UNTRACKED_METHODS = {"extend", "remove", "clear", "sort", "reverse", "update", "setdefault",
