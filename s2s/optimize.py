@@ -1003,11 +1003,8 @@ def _last_value_reads(body, optimizer):
     (not just for its shape)."""
     last = {}
     for position, top in enumerate(body):
-        for_shape = {id(call.args[index]) for call, index in _shape_only_arguments(top, optimizer)}
-        for node in walk(top):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
-                    and id(node) not in for_shape:
-                last[node.id] = position
+        for name_ in _value_reads(top, optimizer):
+            last[name_] = position
     return last
 
 
