@@ -89,10 +89,11 @@ def _assigned_names(body):
 
 
 class Optimizer:
-    def __init__(self, fn, namespace, primal_of_adjoint):
+    def __init__(self, fn, namespace, primal_of_adjoint, unknown_shapes=()):
         self.fn = fn
         self.namespace = namespace
         self.primal_of = primal_of_adjoint  # x_bar -> x
+        self.unknown_shapes = set(unknown_shapes)
         self.counts = _assigned_names(fn.body)
         for arg in fn.args.args:
             self.counts[arg.id] = self.counts.get(arg.id, 0) + 1
@@ -133,7 +134,7 @@ class Optimizer:
     def class_of_name(self, name_):
         primal = self.primal_of.get(name_)
         if primal is not None:
-            return self.class_of_name(primal)
+            return None if primal in self.unknown_shapes else self.class_of_name(primal)
         return self.classes.get(name_)
 
     def class_of(self, expr):
@@ -847,8 +848,10 @@ def _pure(expr, resolve):
     return True
 
 
-def optimize(fn, namespace, primal_of_adjoint, temporaries=()):
-    optimizer = Optimizer(fn, namespace, primal_of_adjoint)
+def optimize(fn, namespace, primal_of_adjoint, temporaries=(), unknown_shapes=()):
+    """unknown_shapes: primal names some of whose values the function does
+    not show (a forward loop sink.py removed): their adjoints get no class."""
+    optimizer = Optimizer(fn, namespace, primal_of_adjoint, unknown_shapes)
     fn = optimizer.run()
     if keep_uniform_adjoints(fn, optimizer):
         # 1.0 * e, copies into temporaries (a user's name is kept), and

@@ -16,6 +16,7 @@ from .normalize import Normalizer, normalize
 from .parse import parse_function
 from .resolve import Resolver
 from .reverse import ReverseBuilder, ReverseConfig
+from .sink import dropped_assignments, sunk_loops_unneeded
 from .walk import name_nodes
 
 
@@ -147,7 +148,24 @@ def build_reverse(fn, config):
     builder = ReverseBuilder(prepared.normalized, prepared.parsed, prepared.namer,
                              prepared.resolver, prepared.namespace, config, pullback_of)
     fdef = builder.build()
-    return _finish(fdef, prepared, config)
+    sunk = list(builder.sunk.values())
+    if sunk and not sunk_loops_unneeded(fdef, sunk, _purity(prepared, fdef)):
+        # a sunk forward loop's results are read after all: keep the loop
+        return build_reverse(fn, _without_sinking(config))
+    return _finish(fdef, prepared, config, unknown_shapes=dropped_assignments(sunk))
+
+
+def _purity(prepared, fdef):
+    from .optimize import Optimizer, _pure
+    resolve = Optimizer(fdef, prepared.namespace, {}).resolve
+    return lambda expr: _pure(expr, resolve)
+
+
+def _without_sinking(config):
+    import copy
+    config = copy.copy(config)
+    config.sink_loops = False
+    return config
 
 
 def _hoisted(prepared, config, keep):
@@ -157,7 +175,7 @@ def _hoisted(prepared, config, keep):
         hoist_invariants(prepared.normalized, prepared.parsed, prepared.locals, keep)
 
 
-def _optimized(fdef, prepared, config):
+def _optimized(fdef, prepared, config, unknown_shapes=()):
     if not getattr(config, "optimize", True):
         return fdef
     from .optimize import adjoint_map, optimize
@@ -165,7 +183,7 @@ def _optimized(fdef, prepared, config):
     # adjoints are named after their variable, but one read once is as good
     # folded into its reader: `dpre = (dlogits @ W2.T) * (1 - h * h)` by hand
     temporaries = prepared.temporaries | set(derivatives)
-    return optimize(fdef, prepared.namespace, derivatives, temporaries)
+    return optimize(fdef, prepared.namespace, derivatives, temporaries, unknown_shapes)
 
 
 def _check_wrt_locals(prepared, names):
@@ -202,8 +220,8 @@ def _check_wrt_locals(prepared, names):
                              "gradient w.r.t. it is ambiguous; give each value its own name")
 
 
-def _finish(fdef, prepared, config):
-    fdef = _optimized(fdef, prepared, config)
+def _finish(fdef, prepared, config, unknown_shapes=()):
+    fdef = _optimized(fdef, prepared, config, unknown_shapes)
     emit.add_comments(fdef, prepared.parsed.location)
     source = emit.to_source(fdef)
     referenced = {n.id for n in name_nodes(fdef)}

@@ -33,6 +33,7 @@ from .names import copy_with as _copy_with
 from .names import with_origin as _with_origin
 from .normalize import is_setitem, origin_of
 from .reverse_inplace import InPlaceReverse
+from .sink import sinkable_loops
 from .walk import name_nodes, walk
 
 
@@ -130,7 +131,17 @@ class ReverseBuilder(InPlaceReverse):
                     contents == getattr(self, "_previous_contents", None):
                 break
             self.saved, self.needed, self._previous_contents = saved, needed, contents
-        self.recomputed = self._recomputable() if getattr(config, "optimize", True) else {}
+        self.recomputed, self.sunk = {}, {}
+        if getattr(config, "optimize", True):
+            bound = self._binding_counts()
+            fixed = self._unchanging_names(bound)
+            self.recomputed = self._recomputable(bound, fixed)
+            if getattr(config, "sink_loops", True):  # sink.py
+                from .optimize import _pure
+                self.sunk = sinkable_loops(self, bound, fixed,
+                                           lambda expr: _pure(expr, self.shapes.resolve))
+            for key, sunk in self.sunk.items():
+                self.recomputed[key] = [(s.targets[0].id, s) for s in sunk.recompute]
         for values in self.recomputed.values():
             self.saved -= {v for v, _ in values}
 
@@ -422,15 +433,10 @@ class ReverseBuilder(InPlaceReverse):
         return expr
 
     # ---- recomputing instead of saving: `t4 = xs[t]`, `t1 = x * i` ---------
-    def _recomputable(self):
-        """{id(for loop): [(v, assignment)]}: temporaries the reverse loop computes
-        again at the top of each iteration instead of pushing and popping
-        them. v is assigned once, at the top level of a `for` body, from
-        the loop variable, constants and names with one value for the
-        whole function (parameters never rebound, values bound once outside
-        every loop, neither changed in place), with indexing and arithmetic
-        only: no call, so nothing costlier than a push and a pop."""
-        bound = {}  # every binding, the while counters' steps included
+    def _binding_counts(self):
+        """name -> how many statements bind it, the while counters' steps
+        included (unlike assign_count)."""
+        bound = {}
         for stmt in statements(self.body):
             targets = stmt.targets if isinstance(stmt, gast.Assign) else [
                 getattr(stmt, "target", None)]
@@ -438,7 +444,17 @@ class ReverseBuilder(InPlaceReverse):
                 for node in name_nodes(target) if target is not None else ():
                     if not isinstance(node.ctx, gast.Load):
                         bound[node.id] = bound.get(node.id, 0) + 1
-        fixed = self._unchanging_names(bound)
+        return bound
+
+    def _recomputable(self, bound, fixed):
+        """{id(for loop): [(v, assignment)]}: temporaries the reverse loop computes
+        again at the top of each iteration instead of pushing and popping
+        them. v is assigned once, at the top level of a `for` body, from
+        the loop variable, constants and names with one value for the
+        whole function (`fixed`: parameters never rebound, values bound once
+        outside every loop, neither changed in place), with indexing and
+        arithmetic only: no call, so nothing costlier than a push and a pop.
+        (sink.py recomputes calls too, where the forward loop then goes.)"""
         found = {}
         for loop in statements(self.body):
             if not isinstance(loop, gast.For) or not isinstance(loop.target, gast.Name):
@@ -639,6 +655,8 @@ class ReverseBuilder(InPlaceReverse):
             elif isinstance(stmt, gast.If):
                 out.append(_copy_with(stmt, body=self.primal(stmt.body),
                                       orelse=self.primal(stmt.orelse)))
+            elif id(stmt) in self.sunk:
+                continue  # its reverse loop computes what it needs (sink.py)
             elif isinstance(stmt, (gast.While, gast.For)):
                 out.append(_copy_with(stmt, body=self.primal(stmt.body)))
             else:
@@ -858,10 +876,14 @@ class ReverseBuilder(InPlaceReverse):
                 backwards = iterator.args[0]  # reversed(reversed(r)) is r
             else:
                 backwards = _call(name("reversed"), [iterator])
+            sunk = self.sunk.get(id(stmt))
             again = [_with_origin(assign(v, copy_tree(computed.value)), origin_of(computed))
-                     for v, computed in self.recomputed.get(id(stmt), ()) if v in self.needed]
+                     for v, computed in self.recomputed.get(id(stmt), ())
+                     if v in self.needed or sunk is not None]
             loop = gast.For(target=copy_tree(stmt.target), iter=backwards,
                             body=again + body or [gast.Pass()], orelse=[], type_comment=None)
+            if sunk is not None:
+                loop.s2s_sink = sunk  # for the check after optimisation
         out.append(_with_origin(loop, origin))
 
     def _loop_carried_adjoints(self, stmt, bound):

@@ -1,0 +1,188 @@
+"""Sinking a forward loop into its reverse loop (sink.py): the reverse loop
+computes again what its adjoint reads, and the forward loop goes, when
+nothing else needs what it computes. Each test checks the gradient against
+finite differences, and the generated code for the loop(s) it must have."""
+import numpy as np
+import pytest
+
+import s2s
+from s2s import pipeline
+from s2s.api import numerical_gradient
+
+from helpers import assert_grad_fd, rand
+
+
+def _code(source):
+    return "\n".join(line for line in source.splitlines()
+                     if not line.strip().startswith("#"))
+
+
+def _loops(f, **kwargs):
+    src = _code(s2s.source(s2s.grad(f, **kwargs)))
+    return src.count("for "), src.count("_stack = []"), src
+
+
+SHAPES = [(), (3,), (2, 3)]
+
+
+# ---- sunk: one loop, no stack ---------------------------------------------
+def scalar_series(x, n):
+    acc = 0.0
+    for i in range(n):
+        acc = acc + np.sin(x * i) * np.cos(x)
+    return acc
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_series_runs_one_loop(shape, n):
+    x = rand(*shape, seed=3)
+    got = s2s.grad(scalar_series)(x, n)
+    expected = numerical_gradient(lambda x: np.sum(scalar_series(x, n)), (x,), 0)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+    closed = sum(i * np.cos(x * i) * np.cos(x) - np.sin(x * i) * np.sin(x)
+                 for i in range(n)) + 0.0 * np.asarray(x)
+    np.testing.assert_allclose(got, closed, atol=1e-12)
+    loops, stacks, src = _loops(scalar_series)
+    assert (loops, stacks) == (1, 0), src
+    assert "reversed(range(n))" in src
+
+
+def named_locals(x):
+    acc = 0.0
+    for i in range(5):
+        s = np.sin(x * i)       # a user's name, assigned before it is read
+        c = np.exp(-s)
+        acc = acc + s * c
+    return acc
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_named_values_are_computed_again(shape):
+    x = rand(*shape, seed=1)
+    got = assert_grad_fd(named_locals, (x,))[0]
+    closed = sum(i * np.cos(x * i) * (1.0 - np.sin(x * i)) * np.exp(-np.sin(x * i))
+                 for i in range(5))
+    np.testing.assert_allclose(got, closed, atol=1e-12)
+    loops, stacks, src = _loops(named_locals)
+    assert (loops, stacks) == (1, 0), src
+
+
+def over_a_list(x, ws):
+    acc = 0.0
+    for w in ws:
+        acc = acc + np.sin(x * w)
+    return acc
+
+
+def test_loop_over_a_list():
+    x, ws = rand(3, seed=5), [rand(3, seed=s) for s in range(6, 9)]
+    got = s2s.grad(over_a_list)(x, ws)
+    expected = numerical_gradient(lambda x: over_a_list(x, ws), (x,), 0)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(got, sum(w * np.cos(x * w) for w in ws), atol=1e-12)
+    # w's shape class is not known, so neither is acc's: the seed reads acc,
+    # and the forward loop stays
+    loops, _, src = _loops(over_a_list)
+    assert loops == 2, src
+
+
+# ---- kept: what the loop computes is needed --------------------------------
+def squared_after_the_loop(x):
+    acc = 0.0
+    for i in range(4):
+        acc = acc + np.sin(x * i)
+    return acc * acc            # its adjoint reads acc
+
+
+def carried(x):
+    h = x
+    for i in range(4):
+        h = np.tanh(h * 1.5 + i)   # each step reads the last one
+    return np.sum(h)
+
+
+def shape_from_after_the_loop(x):
+    acc = 0.0
+    for i in range(4):
+        acc = acc + np.tanh(x * i)
+    y = acc * 2.0               # the seed takes y's shape, so acc's
+    return y
+
+
+def broadcast_in_the_loop(x, y):
+    acc = 0.0
+    for i in range(3):
+        acc = acc + np.sin(x * i) + y   # acc grows to the broadcast of x and y
+    return acc
+
+
+@pytest.mark.parametrize("shapes", [((3,), (2, 1)), ((3,), (3,)), ((), (2, 3)), ((2, 3), ())])
+def test_accumulator_of_growing_shape_stays(shapes):
+    # `t = acc + sin(x * i)` reads acc for its shape: the loop stays
+    x, y = rand(*shapes[0], seed=8), rand(*shapes[1], seed=9)
+    assert_grad_fd(broadcast_in_the_loop, (x, y), wrt=(0, 1))
+    loops, _, src = _loops(broadcast_in_the_loop, wrt=(0, 1))
+    assert loops == 2, src
+
+
+def seed_shaped_by_the_loop(x, y):
+    acc = 0.0
+    for i in range(4):
+        acc = acc + np.sin(x * i) * y   # no value outside has acc's shape...
+    return acc                          # ...so its seed reads acc
+
+
+@pytest.mark.parametrize("shapes", [((3,), (2, 1)), ((), ()), ((2, 3), (3,))])
+def test_seed_that_reads_the_loop_result(shapes):
+    # found only by the check after the derivative is built
+    x, y = rand(*shapes[0], seed=13), rand(*shapes[1], seed=14)
+    assert_grad_fd(seed_shaped_by_the_loop, (x, y), wrt=(0, 1))
+    loops, _, src = _loops(seed_shaped_by_the_loop, wrt=(0, 1))
+    assert loops == 2 and "ones_like_seed(acc)" in src, src
+
+
+def loop_variable_after(x):
+    acc = 0.0
+    for i in range(4):
+        acc = acc + np.sin(x * i)
+    return acc * i              # the loop variable's last value
+
+
+@pytest.mark.parametrize("f", [squared_after_the_loop, carried, loop_variable_after,
+                               shape_from_after_the_loop])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_loops_whose_results_are_needed_stay(f, shape):
+    assert_grad_fd(f, (rand(*shape, seed=10),))
+    loops, _, src = _loops(f)
+    assert loops == 2, src
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_value_and_grad_keeps_the_forward_loop(shape):
+    x = rand(*shape, seed=11)
+    value, g = s2s.value_and_grad(scalar_series)(x, 4)
+    np.testing.assert_allclose(value, scalar_series(x, 4), atol=1e-14)
+    np.testing.assert_allclose(g, s2s.grad(scalar_series)(x, 4), atol=1e-12)
+    src = _code(s2s.source(s2s.value_and_grad(scalar_series)))
+    assert src.count("for ") == 2
+
+
+def outer_index(x):
+    acc = 0.0
+    for j in range(3):
+        for i in range(2):
+            acc = acc + np.sin(x * i * j)   # j changes: not one value per function
+    return acc
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_nested_loops(shape):
+    assert_grad_fd(outer_index, (rand(*shape, seed=12),))
+
+
+def test_without_optimisation_nothing_is_sunk():
+    config = pipeline.ReverseConfig(["x"])
+    config.optimize = False
+    src = _code(pipeline.build_reverse(scalar_series, config).source)
+    assert src.count("for ") == 2
