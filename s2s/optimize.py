@@ -52,16 +52,17 @@ ELEMENTWISE_BINARY = {np.add, np.subtract, np.multiply, np.divide, np.true_divid
 # elementwise functions whose result is a float whatever their argument
 FLOAT_RESULTS = ELEMENTWISE_UNARY - {np.square, np.negative, np.abs, np.absolute, np.sign,
                                      np.positive}
-SHAPE_OF_SECOND = {runtime.unbroadcast, runtime.to_shape_of, runtime.broadcast_like}
+SHAPE_OF_SECOND = {runtime.unbroadcast, runtime.to_shape_of, runtime.broadcast_like,
+                   runtime.broadcast_sum}
 # (function, argument position) read only for the argument's shape
-SHAPE_ONLY_ARGUMENT = {runtime.unbroadcast: 1, runtime.to_shape_of: 1,
+SHAPE_ONLY_ARGUMENT = {runtime.unbroadcast: 1, runtime.to_shape_of: 1, runtime.broadcast_sum: 1,
                        runtime.broadcast_like: 1, runtime.unreduce: 1,
                        runtime.reduced_size: 0}
 SHAPE_OF_FIRST = {runtime.ones_like_seed, runtime.zeros_like_adjoint, np.ones_like,
                   np.zeros_like}
 REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod}
 # Calls without side effects: dead assignments of their results can go.
-PURE_RUNTIME = {runtime.matmul_like, runtime.shape_stand_in, runtime.unbroadcast, runtime.to_shape_of, runtime.broadcast_like,
+PURE_RUNTIME = {runtime.broadcast_sum, runtime.matmul_like, runtime.shape_stand_in, runtime.unbroadcast, runtime.to_shape_of, runtime.broadcast_like,
                 runtime.ones_like_seed, runtime.zeros_like_adjoint, runtime.unreduce,
                 runtime.reduced_size, runtime.matmul_adjoint_a, runtime.matmul_adjoint_b}
 

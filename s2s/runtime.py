@@ -45,6 +45,20 @@ def _sum_to_shape(g, shape, _plans={}):  # noqa: B006 -- the dict is a cache on 
     return g.reshape(shape) if keepdims and g.shape != shape else g
 
 
+def broadcast_sum(g, x):
+    """g broadcast against x, then summed down to x's shape. For a value
+    equal along the axes g lacks: `broadcast_sum(y * c, z)` is
+    `unbroadcast(y * unreduce(c, y * z), z)` without making y * z."""
+    shape = x.shape if type(x) is np.ndarray else np.shape(x)
+    if type(g) is np.ndarray and g.shape == shape:
+        return g
+    g = np.asarray(g)
+    full = np.broadcast_shapes(g.shape, shape)
+    if full == shape:
+        return np.broadcast_to(g, shape) if g.shape != shape else g
+    return _sum_to_shape(np.broadcast_to(g, full), shape)
+
+
 def _to_shape(g, shape):
     """g (an array or a number) summed down, or spread, to `shape`."""
     g = np.asarray(g)
@@ -70,6 +84,11 @@ def unreduce(g, x, axis=None, keepdims=False):
     shape = x.shape if type(x) is np.ndarray else np.shape(x)
     if not shape:
         return g
+    if type(g) is float and axis is None and type(x) is np.ndarray and x.dtype.kind == "f":
+        # the adjoint of a full sum of floats (the usual loss): x's dtype
+        out = np.empty(shape, dtype=x.dtype)
+        out.fill(g)
+        return out
     if axis is not None and not keepdims:
         g = np.expand_dims(g, _normalize_axes(axis, len(shape)))
     if hasattr(g, "dtype"):

@@ -195,8 +195,22 @@ class _Pass:
         return any(self.is_uniform(expr, cls) for cls in set(self.uniform.values()))
 
     def _needs_array(self, read):
+        return self._read_kind(read)[0] in ("array", "part")
+
+    def _read_kind(self, read):
+        """How a read of a uniform name is served:
+        ("number",)      the number itself (`u * e`, e of a class containing u's)
+        ("sum", call)    the number, in `unbroadcast(chain, b)` made
+                         broadcast_sum(chain, b): u's class is in the union of
+                         the chain's and b's (the loss's `Y * t8_bar` summed
+                         to logits' shape needs no array of Y * logp's shape)
+        ("part", call, cls)  likewise with an array of the part cls of u's
+                         class the chain and b lack (`unbroadcast(u, t1)`
+                         with u over y * z and t1 of z's class: an array of
+                         y's shape)
+        ("array",)       an array of u's class, made at the read."""
         if not isinstance(read, tuple):
-            return True  # a whole uniform value assigned to an array name
+            return ("array",)  # a whole uniform value assigned to an array name
         node, parents = read
         cls = self.uniform[node.id]
         child = node
@@ -207,9 +221,25 @@ class _Pass:
             if isinstance(parent, gast.BinOp) and isinstance(parent.op, _ARITHMETIC):
                 other = parent.right if parent.left is child else parent.left
                 other_cls = self._class_as_numbers(other)
-                return other_cls is None or not cls <= other_cls
-            return True
-        return True
+                if other_cls is not None and cls <= other_cls:
+                    return ("number",)
+                child = parent  # the arithmetic around it may be summed down
+                continue
+            if isinstance(parent, gast.Call) and len(parent.args) == 2 \
+                    and parent.args[0] is child and not parent.keywords \
+                    and self.optimizer.resolve(parent.func) is runtime.unbroadcast:
+                chain_cls = self._class_as_numbers(child)
+                target_cls = self.optimizer.class_of(parent.args[1])
+                if chain_cls is None or target_cls is None:
+                    return ("array",)
+                part = cls - chain_cls - target_cls
+                if not part:
+                    return ("sum", parent)
+                if part != cls and _representative(
+                        self.optimizer, part, self.present) is not None:
+                    return ("part", parent, part)
+            return ("array",)
+        return ("array",)
 
     def _class_as_numbers(self, expr):
         """expr's shape class with the uniform names in it as numbers."""
@@ -259,15 +289,19 @@ class _Pass:
     def rewrite(self, assignments):
         unreduce = self.optimizer.namespace.bind("unreduce", runtime.unreduce)
         reads = self._reads()
+        kinds = [self._read_kind(read) for _, read, _ in reads]  # before any change
         for var in self.uniform:
             for stmt in assignments[var]:
                 stmt.value = self._numbers_only(stmt.value)
-        for stmt, read, _ in reads:
-            if not self._needs_array(read):
+        for (stmt, read, _), kind in zip(reads, kinds):
+            if kind[0] in ("sum", "part"):
+                kind[1].func = name(self.optimizer.namespace.bind(
+                    "broadcast_sum", runtime.broadcast_sum))
+            if kind[0] in ("number", "sum"):
                 continue
             if isinstance(read, tuple):
                 node, parents = read
-                cls = self.uniform[node.id]
+                cls = kind[2] if kind[0] == "part" else self.uniform[node.id]
                 array = self._spread(unreduce, name(node.id), cls)
                 _replace(parents[-1] if parents else stmt, node, array)
             else:

@@ -1,6 +1,6 @@
 """Tangents of the helpers reverse-mode code calls, so that forward mode can
 differentiate a generated gradient (Hessian-vector products, jvp(grad(f)))."""
-from s2s.runtime import (broadcast_like, dot_adjoint_a, to_shape_of, dot_adjoint_b, matmul_adjoint_a, matmul_adjoint_b,
+from s2s.runtime import (broadcast_like, broadcast_sum, dot_adjoint_a, to_shape_of, dot_adjoint_b, matmul_adjoint_a, matmul_adjoint_b,
                          unbroadcast, unindex)
 from s2s.template import d, tangent
 
@@ -43,6 +43,11 @@ def pop(y, stack):
 @tangent(broadcast_like)
 def broadcast_like_(y, g, x):
     d[y] = broadcast_like(d[g], y)
+
+
+@tangent(broadcast_sum)
+def broadcast_sum_(y, g, x):
+    d[y] = broadcast_sum(d[g], x)
 
 
 @tangent(to_shape_of)

@@ -3,7 +3,7 @@ gradient can itself be differentiated (grad(grad(f))). Each helper is linear
 in the adjoint it receives, so its own adjoint is the forward operation."""
 import numpy as np
 
-from s2s.runtime import (broadcast_like, dot_adjoint_a, dot_adjoint_b, matmul_adjoint_a, matmul_adjoint_b,
+from s2s.runtime import (broadcast_like, broadcast_sum, dot_adjoint_a, dot_adjoint_b, matmul_adjoint_a, matmul_adjoint_b,
                          to_shape_of, unbroadcast, unindex, unreduce)
 from s2s.template import adjoint, d
 
@@ -11,6 +11,13 @@ from s2s.template import adjoint, d
 @adjoint(unbroadcast, to_shape_of)
 def unbroadcast_(y, g, x):
     d[g] = to_shape_of(d[y], g)
+
+
+@adjoint(broadcast_sum)
+def broadcast_sum_(y, g, x):
+    # linear in g: broadcast up to the common shape, sum down; its adjoint
+    # broadcasts d[y] up to that shape and sums down to g's
+    d[g] = broadcast_sum(d[y], g)
 
 
 @adjoint(unreduce)
