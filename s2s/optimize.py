@@ -33,6 +33,7 @@ import numpy as np
 
 from . import runtime
 from .names import STACK_SUFFIX, copy_tree, name, root_name, store
+from .signs import fold_signs, negations
 from .uniform import keep_uniform_adjoints
 from .walk import name_nodes, walk
 
@@ -95,9 +96,7 @@ class Optimizer:
         self.namespace = namespace
         self.primal_of = primal_of_adjoint  # x_bar -> x
         self.unknown_shapes = set(unknown_shapes)
-        self.counts = _assigned_names(fn.body)
-        for arg in fn.args.args:
-            self.counts[arg.id] = self.counts.get(arg.id, 0) + 1
+        self.recount()
         self.local_names = set(self.counts)
         self.classes = {}
         self.float_names = set()  # names that certainly hold floats
@@ -110,6 +109,12 @@ class Optimizer:
                          if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
                          and self.counts.get(stmt.targets[0].id) == 1
                          and _constant_axes(stmt.value) is not None}
+
+    def recount(self):
+        """How often each name is bound (a parameter once more)."""
+        self.counts = _assigned_names(self.fn.body)
+        for arg in self.fn.args.args:
+            self.counts[arg.id] = self.counts.get(arg.id, 0) + 1
 
     def lookup(self, name_):
         if name_ in self.local_names:
@@ -747,7 +752,7 @@ def _inline_temporaries(fn, counts, resolve, temporaries):
         target = stmt.targets[0].id
         return (target in temporaries and counts.get(target) == 1 and reads.get(target) == 1
                 and not isinstance(stmt.value, gast.Name) and _pure(stmt.value, resolve)
-                and _size(stmt.value) <= INLINE_SIZE)
+                and (_size(stmt.value) <= INLINE_SIZE or negations(stmt.value)))
 
     def block(stmts):
         stmts = list(stmts)
@@ -782,7 +787,17 @@ def _fold_into_reader(stmts, index, resolve):
             if not _pure(reader.value, resolve) or _in_repeated_scope(reader.value, temporary) \
                     or _size(reader.value) + _size(definition.value) > INLINE_SIZE * 2:
                 return False
-            reader.value = _substitute(reader.value, temporary, definition.value)
+            if _size(definition.value) <= INLINE_SIZE:
+                reader.value = _substitute(reader.value, temporary, definition.value)
+                return True
+            # larger than a fold allows: only where a sign it carries then goes
+            signs = negations(reader.value) + negations(definition.value)
+            folded = fold_signs(_substitute(copy_tree(reader.value), temporary,
+                                            copy_tree(definition.value)),
+                                resolve, lambda e: _pure(e, resolve))
+            if negations(folded) >= signs:
+                return False
+            reader.value = folded
             return True
         stored = {root_name(t) for t in reader.targets} | {
             n.id for t in reader.targets for n in name_nodes(t)}
@@ -869,10 +884,24 @@ def optimize(fn, namespace, primal_of_adjoint, temporaries=(), unknown_shapes=()
     hoist_invariants(fn, namespace.parsed, optimizer.local_names)
     _shape_of_products(fn, optimizer, set(temporaries))
     fn.body = _inline_temporaries(fn, optimizer.counts, optimizer.resolve, set(temporaries))
+    _fold_all_signs(fn.body, optimizer.resolve)
     _products_broadcast_by_themselves(fn, optimizer)
     _fold_first_contributions(fn.body, optimizer.resolve)
+    # the folds above can leave a negated temporary next to the + that
+    # would absorb its sign (`t6_bar = unbroadcast(-g, t6) / t6` read by
+    # `z_bar = g + t6_bar * t5`): fold once more
+    optimizer.recount()
+    fn.body = _inline_temporaries(fn, optimizer.counts, optimizer.resolve, set(temporaries))
+    _fold_all_signs(fn.body, optimizer.resolve)
     fn.body = _release_shape_only(fn, optimizer, set(temporaries))
     return fn
+
+
+def _fold_all_signs(body, resolve):
+    """signs.py on every assignment and return."""
+    for stmt in _walk_statements(body):
+        if isinstance(stmt, (gast.Assign, gast.Return)) and stmt.value is not None:
+            stmt.value = fold_signs(stmt.value, resolve, lambda e: _pure(e, resolve))
 
 
 def _products_broadcast_by_themselves(fn, optimizer):
