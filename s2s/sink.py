@@ -107,8 +107,9 @@ def _candidate(builder, loop, bound, fixed, pure):
                 wanted.append(read)
             elif read != target and read not in fixed and read in builder.resolver.locals:
                 return None  # a global (np) is fixed too
-    if (assigned - recompute - {target}) & builder.needed:
-        return None  # e.g. acc read by a later statement's adjoint
+    # (a value of the loop an adjoint reads is saved, so it is among those
+    # the loop above required to be recomputable: `acc * acc` after the
+    # loop stops it there)
     order = [s for s in loop.body if s.targets[0].id in recompute]
     return SunkLoop(loop, order, assigned)
 

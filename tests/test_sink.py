@@ -186,3 +186,73 @@ def test_without_optimisation_nothing_is_sunk():
     config.optimize = False
     src = _code(pipeline.build_reverse(scalar_series, config).source)
     assert src.count("for ") == 2
+
+
+# ---- random series: the sinking paths with random loop bodies --------------
+UNARY = ["np.sin", "np.cos", "np.tanh", "np.exp"]
+
+
+def _series_source(rng, index):
+    """A random `acc = acc + ...` loop over range(n) (the sinkable shape),
+    sometimes with an iteration-local name, a second accumulator, or a use
+    after the loop that needs the loop's values (then it must stay)."""
+    def term():
+        inner = rng.choice(["x * i", "x * (i + 1.0)", "y - 0.1 * i", "x * y * i"])
+        value = f"{rng.choice(UNARY)}({inner} * 0.3)"
+        if rng.random() < 0.5:
+            value = f"{value} * {rng.choice(['y', 'x', 'c', '0.5'])}"
+        return value
+    lines = [f"def series_{index}(x, y, n):", "    c = np.cos(y)", "    acc = 0.0"]
+    second = rng.random() < 0.3
+    if second:
+        lines.append("    other = 0.0")
+    lines.append("    for i in range(n):")
+    if rng.random() < 0.5:
+        lines.append(f"        s = {term()}")
+        lines.append(f"        acc = acc + s * {rng.choice(['s', 'c', '1.5'])}")
+    else:
+        lines.append(f"        acc = acc + {term()}")
+    if second:
+        lines.append(f"        other = other - {term()}")
+    after = rng.choice(["acc", "acc", "acc * 3.0", "acc * acc", "acc + x", "np.sum(acc)",
+                        "acc / (1.0 + c * c)", "acc * y"])
+    if second:
+        after = f"{after} + other"
+    lines.append(f"    return {after}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def series_module(tmp_path_factory):
+    import importlib.util
+    rng = np.random.default_rng(2026)
+    source = "import numpy as np\n\n\n" + "\n\n".join(
+        _series_source(rng, k) for k in range(40))
+    path = tmp_path_factory.mktemp("series") / "series_programs.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("series_programs", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("index", range(40))
+def test_random_series(series_module, index):
+    f = getattr(series_module, f"series_{index}")
+    shapes = [((3,), (3,)), ((), ()), ((2, 3), (3,)), ((3,), (2, 1))][index % 4]
+    x, y = rand(*shapes[0], seed=index), rand(*shapes[1], seed=index + 100)
+    n = [0, 1, 4][index % 3]
+    fast = s2s.grad(f, wrt=(0, 1))(x, y, n)
+    plain = s2s.grad(f, wrt=(0, 1), optimize=False)(x, y, n)
+    for position, (a, b) in enumerate(zip(fast, plain)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+        expected = numerical_gradient(lambda *args: np.sum(f(*args)), (x, y, n), position)
+        np.testing.assert_allclose(a, expected, rtol=1e-6, atol=1e-8)
+    value, grads = s2s.value_and_grad(f, wrt=(0, 1))(x, y, n)
+    np.testing.assert_allclose(value, f(x, y, n), rtol=1e-14)
+
+
+def test_random_series_sink_some_loops(series_module):
+    # the generator must exercise both outcomes
+    counts = [_loops(getattr(series_module, f"series_{k}"), wrt=(0, 1))[0] for k in range(40)]
+    assert counts.count(1) >= 5 and counts.count(2) >= 5, counts
