@@ -900,7 +900,8 @@ def optimize(fn, namespace, primal_of_adjoint, temporaries=(), unknown_shapes=()
 def _fold_all_signs(body, resolve):
     """signs.py on every assignment and return."""
     for stmt in _walk_statements(body):
-        if isinstance(stmt, (gast.Assign, gast.Return)) and stmt.value is not None:
+        if isinstance(stmt, (gast.Assign, gast.Return)) and stmt.value is not None \
+                and negations(stmt.value):
             stmt.value = fold_signs(stmt.value, resolve, lambda e: _pure(e, resolve))
 
 

@@ -181,6 +181,29 @@ def test_nested_loops(shape):
     assert_grad_fd(outer_index, (rand(*shape, seed=12),))
 
 
+def inner_loop_only(x, n):
+    # the inner loop computes only from x and i, but acc is read for its
+    # shape (an accumulator is recognised in a top-level loop only): it stays
+    acc = 0.0
+    for j in range(n):
+        y = x * (j + 1.0)       # the outer loop's own work stays
+        for i in range(3):
+            acc = acc + np.sin(x * i) * 0.5
+        acc = acc * 0.9 + np.cos(y)
+    return acc
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_inner_loop_inside_an_outer_one(shape, n):
+    x = rand(*shape, seed=15)
+    got = s2s.grad(inner_loop_only)(x, n)
+    expected = numerical_gradient(lambda x: np.sum(inner_loop_only(x, n)), (x,), 0)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(got, s2s.grad(inner_loop_only, optimize=False)(x, n),
+                               rtol=1e-12, atol=1e-14)
+
+
 def test_without_optimisation_nothing_is_sunk():
     config = pipeline.ReverseConfig(["x"])
     config.optimize = False
