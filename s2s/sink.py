@@ -91,7 +91,7 @@ def _candidate(builder, loop, bound, fixed, pure):
         if builder.config.mode != "grad" else set()
     if (assigned - {target}) & read_later:
         return None
-    from .reverse import _iteration_locals
+    from .reverse import _iteration_locals  # here: reverse.py imports this module
     per_iteration = _iteration_locals(loop) | (builder.temporaries & set(definitions))
     wanted = [v for v in definitions if v in builder.saved]
     recompute = set()

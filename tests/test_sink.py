@@ -48,6 +48,20 @@ def test_series_runs_one_loop(shape, n):
     assert "reversed(range(n))" in src
 
 
+@pytest.mark.parametrize("n", [0, 3])
+def test_second_derivative_of_a_sunk_loop(n):
+    # hvp differentiates the one-loop gradient in forward mode
+    x = rand(3, seed=16)
+    g = s2s.grad(scalar_series)
+    H = s2s.hessian(scalar_series)(x, n)
+    fd = np.stack([numerical_gradient(lambda y, j=j: g(y, n)[j], [x], 0) for j in range(3)])
+    np.testing.assert_allclose(H, fd, rtol=1e-5, atol=1e-7)
+    # d/dx of sum_i sin(x i) cos(x), elementwise: diagonal
+    closed = sum(-(i * i + 1.0) * np.sin(x * i) * np.cos(x) - 2.0 * i * np.cos(x * i) * np.sin(x)
+                 for i in range(n)) + 0.0 * x
+    np.testing.assert_allclose(H, np.diag(closed), atol=1e-10)
+
+
 def named_locals(x):
     acc = 0.0
     for i in range(5):
