@@ -144,6 +144,9 @@ class _Pass:
     def _scalar_parts(self, expr, cls):
         if isinstance(expr, gast.Constant):
             return isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool)
+        if isinstance(expr, gast.Call) and not expr.keywords \
+                and self.optimizer.resolve(expr.func) is runtime.reduced_size:
+            return True  # an int: the count np.mean divides by
         if isinstance(expr, gast.Name):
             if expr.id in self.uniform:
                 return self.uniform[expr.id] == cls

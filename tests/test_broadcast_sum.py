@@ -51,6 +51,19 @@ def test_weighted_sum_needs_no_spread(shapes):
         np.testing.assert_allclose(got, -y * 2.0 * z / (z * z + 1.0) / 4.0, rtol=1e-12)
 
 
+def mean_log(y, z):
+    return np.mean(y * np.log(z * z + 1.0))
+
+
+@pytest.mark.parametrize("shapes", PAIRS)
+def test_mean_is_one_number_too(shapes):
+    # the adjoint of np.mean is 1 / its count spread: a number as well
+    y, z = rand(*shapes[0], seed=13), rand(*shapes[1], seed=14)
+    assert_grad_fd(mean_log, (y, z), wrt=(0, 1))
+    code = s2s.source(s2s.grad(mean_log, wrt=1))
+    assert "broadcast_sum(" in code and "unreduce" not in code, code
+
+
 # ---- "part": an array of the part of the shape the target lacks -------------
 def logistic(y, z):
     return np.sum(np.log1p(np.exp(z)) - y * z) / 5.0

@@ -431,7 +431,10 @@ def test_mean_reads_only_the_shape_of_its_argument():
     assert_grad_fd(softplus_mean, (w, X, y), wrt=0)
     src = _code(s2s.source(s2s.grad(softplus_mean)))
     assert "np.log1p" not in src          # reduced_size reads only a shape
-    assert "shape_stand_in(y * z)" in src  # y * z is made only for its shape
+    # the adjoint of the mean is one number (1 / the count, for which y * z
+    # is made), spread over y's shape only (uniform.py, the "part" read)
+    assert "= 1.0 / reduced_size(y * z, None)" in src, src
+    assert "unreduce(" in src and ", y, None, False)" in src, src
 
 
 # ---- an accumulated term shaped like the sum needs no unbroadcast -------------
