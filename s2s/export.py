@@ -297,7 +297,7 @@ class _Resolver:
         key = ("generated", id(made))
         if key not in self.units:
             function = inspect.unwrap(made.function)
-            namespace = _Namespace.generated(function.__globals__)
+            namespace = _Namespace.generated(function)
             unit = _Unit(key, made, made.source, namespace, kind, None)
             self.units[key] = unit
             self.queue.append(unit)
@@ -407,11 +407,16 @@ class _Namespace:
         self.user = user
 
     @classmethod
-    def generated(cls, globals_):
-        fallback = getattr(globals_, "fallback", None)
-        if fallback is None:  # not a GeneratedGlobals: a plain module dict
-            return cls(globals_, {}, user=True)
-        return cls(fallback, dict(globals_.items()), user=True)
+    def generated(cls, function):
+        """A generated function's names: s2s's bindings are its closure
+        variables (emit.load), the rest its user's module globals."""
+        own = {}
+        for name, cell in zip(function.__code__.co_freevars, function.__closure__ or ()):
+            try:
+                own[name] = cell.cell_contents
+            except ValueError:  # an empty cell
+                continue
+        return cls(function.__globals__, own, user=True)
 
     def lookup(self, name):
         """(found, object, home module dict or None)."""

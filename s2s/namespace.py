@@ -1,27 +1,11 @@
-"""The globals of generated code: the names s2s adds (numpy, runtime helpers,
-derivatives of helper functions), then the user's own module globals, read
-live so that a global the user rebinds later is seen, as in their code."""
+"""The names generated code reads: those s2s adds (numpy, runtime helpers,
+derivatives of helper functions), bound when it is compiled, then the
+user's own module globals, read live so that a global the user rebinds
+later is seen, as in their code (emit.load)."""
 import builtins
 import types
 
 _MISSING = object()
-
-
-class GeneratedGlobals(dict):
-    """A dict of s2s's bindings that falls back to the user's globals."""
-
-    def __init__(self, own, fallback):
-        super().__init__(own)
-        self.fallback = fallback
-
-    def __missing__(self, key):
-        return self.fallback[key]  # KeyError here makes Python try builtins
-
-    def __contains__(self, key):
-        return dict.__contains__(self, key) or key in self.fallback
-
-    def get(self, key, default=None):
-        return self[key] if key in self else default
 
 
 class NamespaceBuilder:
@@ -61,13 +45,16 @@ class NamespaceBuilder:
         return name
 
     def build(self, referenced=()):
-        """The globals dict. Modules the code refers to (np, math) are bound
-        directly: looking them up through the fallback on every use costs a
-        Python call each time."""
-        own = dict(self.own)
+        """s2s's bindings the code refers to (emit.load makes them closure
+        variables), modules included (np, math): those are not looked up in
+        the user's globals on every use. Every other name the code reads is
+        the user's global, read live."""
+        bindings = {}
         for name in referenced:
-            if name not in own and name not in self.local_names:
+            if name in self.own:
+                bindings[name] = self.own[name]
+            elif name not in self.local_names:
                 value = self._user_value(name)
                 if isinstance(value, types.ModuleType):
-                    own[name] = value
-        return GeneratedGlobals(own, self.parsed.globals)
+                    bindings[name] = value
+        return bindings
