@@ -893,6 +893,7 @@ def optimize(fn, namespace, primal_of_adjoint, temporaries=(), unknown_shapes=()
     optimizer.recount()
     fn.body = _inline_temporaries(fn, optimizer.counts, optimizer.resolve, set(temporaries))
     _fold_all_signs(fn.body, optimizer.resolve)
+    _fold_doubles(fn.body)
     fn.body = _release_shape_only(fn, optimizer, set(temporaries))
     return fn
 
@@ -981,6 +982,32 @@ def _fold_units(fn, optimizer):
                     or {target.id, value.id} & changed_in_place):
                 continue  # `a = 1.0 * x` -> `a = x` would share x's array
             stmt.value = value
+
+
+def _fold_doubles(body):
+    """`1.0 * e + e` (the adjoint of `e * e` under a unit seed) -> `2.0 * e`:
+    exact, as doubling is, and a float whatever e holds, as before."""
+    def fold(expr):
+        for field, value in gast.iter_fields(expr):
+            if isinstance(value, gast.expr):
+                setattr(expr, field, fold(value))
+            elif isinstance(value, list):
+                setattr(expr, field, [fold(v) if isinstance(v, gast.expr) else v for v in value])
+        if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Add):
+            for product, name_ in ((expr.left, expr.right), (expr.right, expr.left)):
+                if isinstance(name_, gast.Name) and isinstance(product, gast.BinOp) \
+                        and isinstance(product.op, gast.Mult):
+                    for one, other in ((product.left, product.right),
+                                       (product.right, product.left)):
+                        if _is_one(one) and isinstance(other, gast.Name) \
+                                and other.id == name_.id:
+                            return gast.BinOp(left=gast.Constant(value=2.0, kind=None),
+                                              op=gast.Mult(), right=name_)
+        return expr
+
+    for stmt in _walk_statements(body):
+        if isinstance(stmt, (gast.Assign, gast.Return)) and stmt.value is not None:
+            stmt.value = fold(stmt.value)
 
 
 def _is_one(node):

@@ -847,3 +847,19 @@ def test_values_that_change_are_still_pushed():
     assert_grad_fd(shift_changes, (0.4, 0.9), wrt=(0, 1))
     assert_grad_fd(rebound_after, (0.4,))
     assert len(_stacks(rebound_after)) >= 1  # x is rebound: x * i is pushed
+
+
+# ---- 1.0 * e + e -> 2.0 * e ----------------------------------------------------
+def sum_of_squares(x):
+    return np.sum(x * x)
+
+
+@pytest.mark.parametrize("x", [np.arange(3), np.array([True, False]), 3, 2.5,
+                               np.float32(1.5), rand(2, 3, seed=90)],
+                         ids=["int", "bool", "pyint", "pyfloat", "float32", "array"])
+def test_square_adjoint_is_doubled_in_one_operation(x):
+    got = s2s.grad(sum_of_squares)(x)
+    np.testing.assert_array_equal(got, 2.0 * np.asarray(x, dtype=float))
+    # the dtype of what it replaces, `1.0 * x + x`: a float (float32 stays)
+    assert np.asarray(got).dtype == np.asarray(1.0 * x + x).dtype
+    assert "x_bar = 2.0 * x" in _code(s2s.source(s2s.grad(sum_of_squares)))
