@@ -93,6 +93,7 @@ class Row:
     name: str
     hand_s: Optional[float] = None
     s2s_s: Optional[float] = None
+    ratio: Optional[float] = None  # median over rounds of s2s / hand (timing.py)
     s2s_status: str = "n/a"        # ok | n/a: ... | WRONG: ...
     compile_s: Optional[float] = None
     fd_failed: bool = False
@@ -163,7 +164,7 @@ def run_row(w, s2s, s2s_error, args):
         w.args = pristine
     hand_call = lambda: w.hand(*w.args)  # noqa: E731
     calls = [hand_call] + ([g] if g is not None else [])
-    medians = interleaved_medians(calls, args.target, args.repeat)
+    medians, row.ratio = interleaved_medians(calls, args.target, args.repeat)
     row.hand_s = medians[0]
     row.s2s_s = medians[1] if g is not None else None
     return row
@@ -227,7 +228,7 @@ def table_rows(rows):
     lines = ["| " + " | ".join(TABLE_HEAD) + " |", "|" + "---|" * len(TABLE_HEAD)]
     for r in rows:
         name = f"{r.key} {r.name}" + (" (hand ≠ FD!)" if r.fd_failed else "")
-        ratio = f"{r.s2s_s / r.hand_s:.2f}×" if r.s2s_s is not None else "–"
+        ratio = f"{r.ratio:.2f}×" if r.s2s_s is not None else "–"
         compile_ms = fmt_ms(r.compile_s) if r.compile_s is not None else "–"
         lines.append("| " + " | ".join([md_escape(name), fmt_us(r.hand_s), s2s_cell(r),
                                         ratio, compile_ms]) + " |")
@@ -265,7 +266,8 @@ def s2s_line(s2s, s2s_error):
 def report(rows, cpu, s2s, s2s_error, args, workloads=()):
     out = [machine_line(cpu), s2s_line(s2s, s2s_error),
            f"timing: median of {args.repeat} measurements of ~{args.target:g} s each, "
-           f"hand and s2s alternating; compile ms = median of {args.compile_repeat} "
+           "hand and s2s alternating; ratio = median over the rounds of s2s / hand "
+           f"in the same round; compile ms = median of {args.compile_repeat} "
            "first calls on fresh function objects (transform + compile + first run)",
            "", *table_rows(rows)]
     if s2s is not None:

@@ -5,7 +5,12 @@ Methodology (the same as the project's peer comparison):
     tight timeit loop, garbage collector off) lasts about `target` seconds;
   * take `repeat` measurements and report the median time per call;
   * hand-written and s2s measurements alternate (hand, s2s, hand, s2s, ...)
-    so that slow drift of the machine (frequency, other load) hits both alike.
+    so that slow drift of the machine (frequency, other load) hits both alike;
+  * the ratio is the median, over the rounds, of s2s's time over the
+    hand-written one's in the same round: each pair is measured back to
+    back, so load that comes and goes (other machines' work on a shared
+    host) cancels within a pair, where a ratio of the two medians can take
+    one median from a quiet stretch and the other from a busy one.
 """
 import contextlib
 import gc
@@ -53,14 +58,18 @@ def calls_per_measurement(call, target):
 
 
 def interleaved_medians(calls, target, repeat):
-    """Median seconds per call for each callable in `calls`, measured alternately."""
+    """Median seconds per call for each callable in `calls`, measured
+    alternately, and the median over the rounds of calls[1]'s time over
+    calls[0]'s (None for one callable)."""
     numbers = [calls_per_measurement(c, target) for c in calls]
     samples = [[] for _ in calls]
     gc.collect()
     for _ in range(repeat):
         for call, number, out in zip(calls, numbers, samples):
             out.append(timeit.Timer(call).timeit(number) / number)
-    return [statistics.median(s) for s in samples]
+    ratio = statistics.median(b / a for a, b in zip(samples[0], samples[1])) \
+        if len(calls) > 1 else None
+    return [statistics.median(s) for s in samples], ratio
 
 
 def fresh_copy(fn):
