@@ -735,7 +735,7 @@ def _assigned_name(stmt):
     return None
 
 
-def _inline_temporaries(fn, counts, resolve, temporaries):
+def _inline_temporaries(fn, counts, resolve, temporaries, only_negated=False):
     """`t2 = t1 + b1; h = np.tanh(t2)` -> `h = np.tanh(t1 + b1)`: a temporary
     of the compiler that one assignment shortly after it reads (and nothing
     else) is folded into that assignment. Fewer lines to read, and the
@@ -750,6 +750,8 @@ def _inline_temporaries(fn, counts, resolve, temporaries):
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
             return False
         target = stmt.targets[0].id
+        if only_negated and not negations(stmt.value):
+            return False
         return (target in temporaries and counts.get(target) == 1 and reads.get(target) == 1
                 and not isinstance(stmt.value, gast.Name) and _pure(stmt.value, resolve)
                 and (_size(stmt.value) <= INLINE_SIZE or negations(stmt.value)))
@@ -891,7 +893,8 @@ def optimize(fn, namespace, primal_of_adjoint, temporaries=(), unknown_shapes=()
     # would absorb its sign (`t6_bar = unbroadcast(-g, t6) / t6` read by
     # `z_bar = g + t6_bar * t5`): fold once more
     optimizer.recount()
-    fn.body = _inline_temporaries(fn, optimizer.counts, optimizer.resolve, set(temporaries))
+    fn.body = _inline_temporaries(fn, optimizer.counts, optimizer.resolve, set(temporaries),
+                                  only_negated=True)
     _fold_all_signs(fn.body, optimizer.resolve)
     _fold_doubles(fn.body)
     fn.body = _release_shape_only(fn, optimizer, set(temporaries))
