@@ -8,7 +8,7 @@ to a fixed point.
 """
 import gast
 
-from .walk import name_nodes
+from .walk import name_nodes, walk
 
 # Methods that change their receiver in place: xs.append(v) makes xs depend on v.
 MUTATING_METHODS = {"append", "extend", "insert"}
@@ -20,6 +20,18 @@ def statements(body):
         yield stmt
         for field in ("body", "orelse"):
             yield from statements(getattr(stmt, field, []) or [])
+
+
+def iteration_locals(loop):
+    """Variables that live within one iteration: their first occurrence in
+    the body is a top-level assignment of the body."""
+    first_is_store = {}
+    for stmt in loop.body:
+        for node in walk(stmt):
+            if isinstance(node, gast.Name) and node.id not in first_is_store:
+                first_is_store[node.id] = (isinstance(stmt, gast.Assign)
+                                           and isinstance(node.ctx, gast.Store))
+    return {v for v, is_store in first_is_store.items() if is_store}
 
 
 def _names(expr):

@@ -901,12 +901,17 @@ def optimize(fn, namespace, primal_of_adjoint, temporaries=(), unknown_shapes=()
     return fn
 
 
-def _fold_all_signs(body, resolve):
-    """signs.py on every assignment and return."""
+def _rewrite_values(body, rewrite):
+    """value = rewrite(value) for every assignment and return."""
     for stmt in _walk_statements(body):
-        if isinstance(stmt, (gast.Assign, gast.Return)) and stmt.value is not None \
-                and negations(stmt.value):
-            stmt.value = fold_signs(stmt.value, resolve, lambda e: _pure(e, resolve))
+        if isinstance(stmt, (gast.Assign, gast.Return)) and stmt.value is not None:
+            stmt.value = rewrite(stmt.value)
+
+
+def _fold_all_signs(body, resolve):
+    """signs.py on every assignment and return that has a negation."""
+    _rewrite_values(body, lambda value: fold_signs(value, resolve, lambda e: _pure(e, resolve))
+                    if negations(value) else value)
 
 
 def _products_broadcast_by_themselves(fn, optimizer):
@@ -998,19 +1003,21 @@ def _fold_doubles(body):
                 setattr(expr, field, [fold(v) if isinstance(v, gast.expr) else v for v in value])
         if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Add):
             for product, name_ in ((expr.left, expr.right), (expr.right, expr.left)):
-                if isinstance(name_, gast.Name) and isinstance(product, gast.BinOp) \
-                        and isinstance(product.op, gast.Mult):
-                    for one, other in ((product.left, product.right),
-                                       (product.right, product.left)):
-                        if _is_one(one) and isinstance(other, gast.Name) \
-                                and other.id == name_.id:
-                            return gast.BinOp(left=gast.Constant(value=2.0, kind=None),
-                                              op=gast.Mult(), right=name_)
+                if isinstance(name_, gast.Name) and _unit_times(product) == name_.id:
+                    return gast.BinOp(left=gast.Constant(value=2.0, kind=None),
+                                      op=gast.Mult(), right=name_)
         return expr
 
-    for stmt in _walk_statements(body):
-        if isinstance(stmt, (gast.Assign, gast.Return)) and stmt.value is not None:
-            stmt.value = fold(stmt.value)
+    _rewrite_values(body, fold)
+
+
+def _unit_times(expr):
+    """The name e of `1.0 * e` or `e * 1.0`, else None."""
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Mult):
+        for one, other in ((expr.left, expr.right), (expr.right, expr.left)):
+            if _is_one(one) and isinstance(other, gast.Name):
+                return other.id
+    return None
 
 
 def _is_one(node):

@@ -149,16 +149,10 @@ def build_reverse(fn, config):
                              prepared.resolver, prepared.namespace, config, pullback_of)
     fdef = builder.build()
     sunk = list(builder.sunk.values())
-    if sunk and not sunk_loops_unneeded(fdef, sunk, _purity(prepared, fdef)):
+    if sunk and not sunk_loops_unneeded(fdef, sunk, builder.pure):
         # a sunk forward loop's results are read after all: keep the loop
         return build_reverse(fn, _without_sinking(config))
     return _finish(fdef, prepared, config, unknown_shapes=dropped_assignments(sunk))
-
-
-def _purity(prepared, fdef):
-    from .optimize import Optimizer, _pure
-    resolve = Optimizer(fdef, prepared.namespace, {}).resolve
-    return lambda expr: _pure(expr, resolve)
 
 
 def _without_sinking(config):

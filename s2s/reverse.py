@@ -23,7 +23,7 @@ import collections
 import gast
 
 from . import template as templates
-from .activity import Activity, statements
+from .activity import Activity, iteration_locals, statements
 from .errors import NoGradientError, S2SError, UnsupportedError
 from .instantiate import Contribution, instantiate, materialize_zeros
 from .inplace import InPlace
@@ -137,9 +137,7 @@ class ReverseBuilder(InPlaceReverse):
             fixed = self._unchanging_names(bound)
             self.recomputed = self._recomputable(bound, fixed)
             if getattr(config, "sink_loops", True):  # sink.py
-                from .optimize import _pure
-                self.sunk = sinkable_loops(self, bound, fixed,
-                                           lambda expr: _pure(expr, self.shapes.resolve))
+                self.sunk = sinkable_loops(self, bound, fixed, self.pure)
             for key, sunk in self.sunk.items():
                 self.recomputed[key] = [(s.targets[0].id, s) for s in sunk.recompute]
         for values in self.recomputed.values():
@@ -433,6 +431,12 @@ class ReverseBuilder(InPlaceReverse):
         return expr
 
     # ---- recomputing instead of saving: `t4 = xs[t]`, `t1 = x * i` ---------
+    def pure(self, expr):
+        """Has expr no side effect (the optimiser's rule, with s2s's own
+        bindings resolved: it holds for generated code too)?"""
+        from .optimize import _pure
+        return _pure(expr, self.shapes.resolve)
+
     def _binding_counts(self):
         """name -> how many statements bind it, the while counters' steps
         included (unlike assign_count)."""
@@ -909,7 +913,7 @@ class ReverseBuilder(InPlaceReverse):
                     contributed.add(appended[1].id)
         assigned_inside = {s.targets[0].id for s in statements(stmt.body)
                            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)}
-        local = _iteration_locals(stmt) | (self.temporaries & assigned_inside)
+        local = iteration_locals(stmt) | (self.temporaries & assigned_inside)
         return {v for v in contributed if v not in bound and v not in local}
 
     # ---- the whole function -----------------------------------------------
@@ -1020,20 +1024,6 @@ def adjoint_hint(label, function):
     params = params or ["x"]
     body = "\n".join(f"        d[{p}] = d[result] * ..." for p in params[:1])
     return (f"    @s2s.adjoint({label})\n    def _(result, {', '.join(params)}):\n{body}")
-
-
-def _iteration_locals(loop):
-    """Variables that live within one iteration: their first occurrence in
-    the body is a top-level assignment of the body."""
-    first_is_store = {}
-    for stmt in loop.body:
-        for node in walk(stmt):
-            if isinstance(node, gast.Name) and node.id not in first_is_store:
-                first_is_store[node.id] = (isinstance(stmt, gast.Assign)
-                                           and isinstance(node.ctx, gast.Store))
-    return {v for v, is_store in first_is_store.items() if is_store}
-
-
 
 
 def _cheap_expression(expr):

@@ -35,6 +35,7 @@ Two steps:
 """
 import gast
 
+from .activity import iteration_locals
 from .walk import name_nodes
 
 
@@ -44,7 +45,6 @@ class SunkLoop:
     name the forward loop binds."""
 
     def __init__(self, loop, recompute, assigned):
-        self.loop = loop
         self.recompute = recompute
         self.assigned = frozenset(assigned)
         # names bound before any read in each reverse iteration
@@ -91,8 +91,7 @@ def _candidate(builder, loop, bound, fixed, pure):
         if builder.config.mode != "grad" else set()
     if (assigned - {target}) & read_later:
         return None
-    from .reverse import _iteration_locals  # here: reverse.py imports this module
-    per_iteration = _iteration_locals(loop) | (builder.temporaries & set(definitions))
+    per_iteration = iteration_locals(loop) | (builder.temporaries & set(definitions))
     wanted = [v for v in definitions if v in builder.saved]
     recompute = set()
     while wanted:
