@@ -5,15 +5,24 @@ import math
 import numpy as np
 
 
-def unbroadcast(g, x):
+def unbroadcast(g, x, _plans={}, _reduce=np.add.reduce):  # noqa: B006 -- a cache on purpose
     """Sum the adjoint g down to the shape of x (undoing NumPy broadcasting)."""
-    # Fast paths first: this runs once per binary operation of the function.
+    # This runs once per binary operation of the function: the usual case,
+    # two arrays, is written out here (no further call but the sum's).
+    if type(g) is np.ndarray and type(x) is np.ndarray:
+        g_shape, shape = g.shape, x.shape
+        if g_shape == shape:
+            return g
+        plan = _plans.get((g_shape, shape))
+        if plan is None:
+            return _sum_to_shape(g, shape, _plans)
+        axes, keepdims, reshape = plan
+        if axes is None:  # g has fewer axes than x: spread it
+            return np.broadcast_to(g, shape)
+        g = _reduce(g, axes, None, None, keepdims)
+        return g.reshape(shape) if reshape else g
     if type(x) is np.ndarray:
         shape = x.shape
-        if type(g) is np.ndarray:
-            if g.shape == shape:
-                return g
-            return _sum_to_shape(g, shape)
     elif isinstance(x, float) and isinstance(g, float):  # Python and NumPy float64 scalars
         return g
     elif isinstance(x, (list, tuple, dict)):  # a container's adjoint is aligned with it
@@ -51,9 +60,9 @@ def broadcast_sum(g, x):
     """g broadcast against x, then summed down to x's shape. For a value
     equal along the axes g lacks: `broadcast_sum(y * c, z)` is
     `unbroadcast(y * unreduce(c, y * z), z)` without making y * z."""
-    shape = x.shape if type(x) is np.ndarray else np.shape(x)
-    if type(g) is np.ndarray and g.shape == shape:
+    if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape:
         return g
+    shape = x.shape if type(x) is np.ndarray else np.shape(x)
     g = np.asarray(g)
     full = np.broadcast_shapes(g.shape, shape)
     if full == shape:
@@ -62,9 +71,15 @@ def broadcast_sum(g, x):
 
 
 def _to_shape(g, shape):
-    """g (an array or a number) summed down, or spread, to `shape`."""
+    """g (an array or a number) summed down, or spread, to `shape` (both
+    at once where they differ both ways: (5, 1) against (1, 4))."""
     g = np.asarray(g)
-    return g if g.shape == shape else _sum_to_shape(g, shape)
+    if g.shape == shape:
+        return g
+    full = np.broadcast_shapes(g.shape, shape)
+    if full != g.shape:
+        g = np.broadcast_to(g, full)
+    return g if full == shape else _sum_to_shape(g, shape)
 
 
 def _sum_plan(g_shape, shape):
@@ -144,21 +159,33 @@ def matmul_adjoints(g, a, b):
 
 def matmul_adjoint_a(g, a, b):
     """d(a @ b)/da applied to g; the common cases stay one product."""
-    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim in (1, 2):
-        shape = (a.shape[0], b.shape[1]) if b.ndim == 2 else (a.shape[0],)
-        if type(g) is not np.ndarray or g.shape != shape:
-            g = _to_shape(g, shape)
-        return g @ b.T if b.ndim == 2 else np.outer(g, b)
+    if type(g) is np.ndarray and type(b) is np.ndarray and type(a) is np.ndarray \
+            and b.ndim == 2 and g.ndim == a.ndim:
+        # g @ b.T has a's shape exactly when g has the product's shape (any
+        # batch of a, or a 1-D a); a g that is a broadcast of it does not,
+        # or does not multiply at all
+        try:
+            ga = g @ b.T
+        except ValueError:
+            pass
+        else:
+            if ga.shape == a.shape:
+                return ga
     return matmul_adjoints(g, a, b)[0]
 
 
 def matmul_adjoint_b(g, a, b):
     """d(a @ b)/db applied to g; the common cases stay one product."""
-    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim in (1, 2):
-        shape = (a.shape[0], b.shape[1]) if b.ndim == 2 else (a.shape[0],)
-        if type(g) is not np.ndarray or g.shape != shape:
-            g = _to_shape(g, shape)
-        return a.T @ g
+    if type(g) is np.ndarray and type(a) is np.ndarray and type(b) is np.ndarray \
+            and a.ndim == 2 and g.ndim == b.ndim:
+        # likewise: a.T @ g has b's shape exactly when g has the product's
+        try:
+            gb = a.T @ g
+        except ValueError:
+            pass
+        else:
+            if gb.shape == b.shape:
+                return gb
     return matmul_adjoints(g, a, b)[1]
 
 
