@@ -82,14 +82,22 @@ def to_source(fn, use_astor=True):
     """Source text of a gast FunctionDef. astor prints the comments; where it
     cannot print a node, ast.unparse prints the function without them."""
     _fill_empty_blocks(fn)
+    # (no line numbers needed: the printers do not read them)
     tree = gast.gast_to_ast(gast.Module(body=[fn], type_ignores=[]))
-    ast.fix_missing_locations(tree)
     if use_astor:
         try:
             return astor.to_source(tree, source_generator_class=CommentingSourceGenerator)
         except Exception:  # noqa: BLE001 -- any astor failure: use the fallback
             pass
     return ast.unparse(_strip_comments(tree)) + "\n"
+
+
+def _at_line_1(node):
+    """node, placed on line 1 (the parsed source has its own lines: this
+    spares walking it all to fill in the few new nodes')."""
+    node.lineno = node.end_lineno = 1
+    node.col_offset = node.end_col_offset = 0
+    return node
 
 
 def load(source, function_name, bindings, user_globals):
@@ -110,14 +118,14 @@ def load(source, function_name, bindings, user_globals):
     # def <factory>(np, unbroadcast, ...): def f(...): ...; return f
     # (the inner function keeps its line numbers: tracebacks show `source`)
     names = sorted(bindings)
-    factory = ast.FunctionDef(
+    factory = _at_line_1(ast.FunctionDef(
         name="_s2s_bindings", args=ast.arguments(
-            posonlyargs=[], args=[ast.arg(arg=n) for n in names], vararg=None,
+            posonlyargs=[], args=[_at_line_1(ast.arg(arg=n)) for n in names], vararg=None,
             kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
-        body=tree.body + [ast.Return(value=ast.Name(id=function_name, ctx=ast.Load()))],
-        decorator_list=[], returns=None, type_params=[], lineno=1, col_offset=0)
+        body=tree.body + [_at_line_1(ast.Return(
+            value=_at_line_1(ast.Name(id=function_name, ctx=ast.Load()))))],
+        decorator_list=[], returns=None, type_params=[]))
     module = ast.Module(body=[factory], type_ignores=[])
-    ast.fix_missing_locations(module)
     code = compile(module, filename, "exec")
     # Defaults are evaluated where the user's globals are visible.
     scratch = dict(user_globals)

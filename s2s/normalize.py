@@ -84,26 +84,26 @@ class Normalizer:
         fn = parsed.node
         self.params = [a.id for a in fn.args.args]
         self.locals = set(self.params)
-        for node in walk(fn):
+        nodes = list(walk(fn))  # one walk for the questions below
+        for node in nodes:
             if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
                 self.locals.add(node.id)
         # names bound outside comprehensions (a comprehension's own variable
         # with one of these names is renamed: it must not clobber it)
-        inner = {id(n) for c in walk(fn) if isinstance(c, COMPREHENSIONS)
+        inner = {id(n) for c in nodes if isinstance(c, COMPREHENSIONS)
                  for g in c.generators for n in walk(g.target)}
         self.outer_names = set(self.params) | {
-            n.id for n in name_nodes(fn)
-            if isinstance(n.ctx, gast.Store) and id(n) not in inner}
+            n.id for n in nodes if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Store) and id(n) not in inner}
+        assignments = [a for a in nodes if isinstance(a, gast.Assign)]
         # locals assigned a list: `xs += ys` extends them in place
-        self.list_names = {t.id for a in walk(fn) if isinstance(a, gast.Assign)
-                           and isinstance(a.value, (gast.List, gast.ListComp))
+        self.list_names = {t.id for a in assignments
+                           if isinstance(a.value, (gast.List, gast.ListComp))
+                           or self.is_list_concatenation(a.value)
+                           or self.is_list_repetition(a.value)
                            for t in a.targets if isinstance(t, gast.Name)}
-        self.list_names |= {t.id for a in walk(fn) if isinstance(a, gast.Assign)
-                            and (self.is_list_concatenation(a.value)
-                                 or self.is_list_repetition(a.value))
-                            for t in a.targets if isinstance(t, gast.Name)}
-        self.dict_names = {t.id for a in walk(fn) if isinstance(a, gast.Assign)
-                           and isinstance(a.value, (gast.Dict, gast.DictComp))
+        self.dict_names = {t.id for a in assignments
+                           if isinstance(a.value, (gast.Dict, gast.DictComp))
                            for t in a.targets if isinstance(t, gast.Name)}
         self.origin = None
 

@@ -35,7 +35,7 @@ from . import runtime
 from .names import STACK_SUFFIX, copy_tree, name, root_name, store
 from .signs import fold_signs, negations
 from .uniform import keep_uniform_adjoints
-from .walk import name_nodes, walk
+from .walk import call_nodes, count_nodes, name_nodes, walk
 
 COPY_WINDOW = 8  # statements after a copy in which its reads are looked for
 # A shape class is a frozenset of "base" shapes that broadcast together to the
@@ -820,7 +820,7 @@ def _is_push(stmt):
 
 
 def _size(node):
-    return sum(1 for _ in walk(node))
+    return count_nodes(node)
 
 
 def _in_repeated_scope(expr, name_):
@@ -854,15 +854,14 @@ def _empty_if(stmt, resolve):
 
 
 def _pure(expr, resolve):
-    for node in walk(expr):
-        if isinstance(node, gast.Call):
-            func = resolve(node.func)
-            try:
-                if not (func in PURE_RUNTIME or func in ELEMENTWISE_UNARY
-                        or func in ELEMENTWISE_BINARY or func in REDUCTIONS):
-                    return False
-            except TypeError:
+    for node in call_nodes(expr):
+        func = resolve(node.func)
+        try:
+            if not (func in PURE_RUNTIME or func in ELEMENTWISE_UNARY
+                    or func in ELEMENTWISE_BINARY or func in REDUCTIONS):
                 return False
+        except TypeError:
+            return False
     return True
 
 
@@ -1082,15 +1081,14 @@ def _last_value_reads(body, optimizer):
 def _shape_only_arguments(tree, optimizer):
     """(call, argument index) for each variable in tree read only for its
     shape: `unbroadcast(g, x)` and the other SHAPE_ONLY_ARGUMENT helpers."""
-    for node in walk(tree):
-        if isinstance(node, gast.Call):
-            try:
-                index = SHAPE_ONLY_ARGUMENT.get(optimizer.resolve(node.func))
-            except TypeError:  # an unhashable callee
-                continue
-            if index is not None and len(node.args) > index \
-                    and isinstance(node.args[index], gast.Name):
-                yield node, index
+    for node in call_nodes(tree):
+        try:
+            index = SHAPE_ONLY_ARGUMENT.get(optimizer.resolve(node.func))
+        except TypeError:  # an unhashable callee
+            continue
+        if index is not None and len(node.args) > index \
+                and isinstance(node.args[index], gast.Name):
+            yield node, index
 
 
 def _release_shape_only(fn, optimizer, temporaries):

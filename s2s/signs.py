@@ -16,7 +16,7 @@ never to where it would negate an array that was a number before.
 import gast
 
 from . import runtime
-from .walk import walk
+from .walk import nodes_of_type
 
 # helpers linear in their first argument (a sum, a spread, a product)
 _LINEAR_IN_FIRST = {runtime.unbroadcast, runtime.broadcast_sum, runtime.unreduce,
@@ -55,7 +55,7 @@ def fold_signs(expr, resolve, pure):
 
 def negations(expr):
     """How many unary minus signs expr evaluates."""
-    return sum(1 for node in walk(expr) if isinstance(node, gast.USub))
+    return sum(1 for node in nodes_of_type(expr, gast.UnaryOp) if type(node.op) is gast.USub)
 
 
 def _without_sign(expr, resolve):

@@ -6,15 +6,27 @@ through two generator layers per node (`iter_child_nodes`, `iter_fields`);
 walking a list that grows while it is read is about twice as fast, which is
 a quarter of the time of compiling a gradient.
 """
-from gast import AST, Name
+from gast import AST, Call, Constant, Name
+
+
+# fields that hold a string or a number, never a node: not looked into
+_NOT_NODES = frozenset(["id", "attr", "arg", "type_comment", "kind", "asname", "module",
+                        "level", "conversion"])
+# node type -> its fields that can hold nodes
+_NODE_FIELDS = {Constant: ()}  # a Constant's value is a Python value
 
 
 def walk(node):
     """Every node under `node` (itself included), breadth first."""
     todo = [node]
     append = todo.append
+    fields_of = _NODE_FIELDS
     for node in todo:  # the loop also reaches the nodes appended as it goes
-        for field in node._fields:
+        kind = type(node)
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = tuple(f for f in kind._fields if f not in _NOT_NODES)
+        for field in fields:
             value = getattr(node, field, None)
             if type(value) is list:
                 for item in value:
@@ -59,3 +71,64 @@ def name_nodes(node):
             elif isinstance(value, AST):
                 push(value)
     return found
+
+
+def call_nodes(node):
+    """The gast.Call nodes under `node` (itself included), in no particular
+    order."""
+    return nodes_of_type(node, Call)
+
+
+def nodes_of_type(node, kind):
+    """The nodes of exactly type `kind` under `node` (itself included), in
+    no particular order: name_nodes' walk, descending into every node but a
+    Name or a Constant (what it skips, ctx and such, is never of `kind`)."""
+    found = []
+    todo = [node]
+    pop, push = todo.pop, todo.append
+    fields_of = _NAME_FIELDS
+    while todo:
+        node = pop()
+        node_kind = type(node)
+        if node_kind is Name or node_kind is Constant:
+            continue
+        if node_kind is kind:
+            found.append(node)
+        fields = fields_of.get(node_kind)
+        if fields is None:
+            fields = fields_of[node_kind] = tuple(
+                f for f in node_kind._fields if f not in ("ctx", "type_comment", "kind"))
+        for field in fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+            elif isinstance(value, AST):
+                push(value)
+    return found
+
+
+def count_nodes(node):
+    """How many nodes walk(node) yields (operators and contexts included),
+    without a generator."""
+    count = 0
+    todo = [node]
+    pop, push = todo.pop, todo.append
+    fields_of = _NODE_FIELDS
+    while todo:
+        node = pop()
+        count += 1
+        kind = type(node)
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = tuple(f for f in kind._fields if f not in _NOT_NODES)
+        for field in fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+            elif isinstance(value, AST):
+                push(value)
+    return count
