@@ -20,7 +20,7 @@ import numpy as np
 from .names import root_name
 from .optimize import ELEMENTWISE_BINARY, ELEMENTWISE_UNARY
 from .resolve import static_value
-from .walk import name_nodes, walk
+from .walk import name_nodes, nodes_of_type
 
 HOISTABLE_CALLS = ELEMENTWISE_UNARY | ELEMENTWISE_BINARY
 HOISTABLE_OPERATORS = (gast.Add, gast.Sub, gast.Mult)
@@ -32,9 +32,12 @@ MUTATE_ARGUMENTS = {"shuffle", "copyto", "put", "place", "putmask", "fill_diagon
 def hoist_invariants(fn, parsed, local_names, keep=()):
     """Move loop-invariant statements of fn's loops in front of their loop
     (in place). keep: names that must stay where they are assigned."""
+    loops = nodes_of_type(fn, gast.For, gast.While)
+    if not loops:
+        return fn
     counts = {}
-    for node in walk(fn):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Param)):
+    for node in name_nodes(fn):
+        if isinstance(node.ctx, (gast.Store, gast.Param)):
             counts[node.id] = counts.get(node.id, 0) + 1
     mover = _Mover(parsed, set(local_names), counts, set(keep))
     fn.body = mover.block(fn.body, {arg.id for arg in fn.args.args})
@@ -126,7 +129,8 @@ def _changed_in(loop, parsed, local_names):
     x += v, x.append(v)), or handed to a call that might change them (any
     but a NumPy function or a builtin without `out=`)."""
     changed = set()
-    for node in walk(loop):
+    for node in nodes_of_type(loop, gast.Name, gast.Subscript, gast.Attribute, gast.AugAssign,
+                              gast.Call):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
             changed.add(node.id)
         elif isinstance(node, (gast.Subscript, gast.Attribute)) and \

@@ -35,7 +35,7 @@ from . import runtime
 from .names import STACK_SUFFIX, copy_tree, name, root_name, store
 from .signs import fold_signs, negations
 from .uniform import keep_uniform_adjoints
-from .walk import call_nodes, count_nodes, name_nodes, walk
+from .walk import call_nodes, count_nodes, name_nodes, nodes_of_type, walk
 
 COPY_WINDOW = 8  # statements after a copy in which its reads are looked for
 # A shape class is a frozenset of "base" shapes that broadcast together to the
@@ -412,7 +412,7 @@ class Optimizer:
 def _changed_in_place(fn):
     """Names whose object the function changes: a[i] = v, a += v, a.m(...)."""
     names = set()
-    for node in walk(fn):
+    for node in nodes_of_type(fn, gast.Subscript, gast.Attribute, gast.AugAssign, gast.Call):
         target = None
         if isinstance(node, (gast.Subscript, gast.Attribute)) and \
                 isinstance(node.ctx, gast.Store):

@@ -25,7 +25,7 @@ import gast
 
 from . import runtime
 from .names import copy_tree, name
-from .walk import name_nodes, walk
+from .walk import call_nodes, name_nodes, nodes_of_type, walk
 
 _ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 _SIGNS = (gast.USub, gast.UAdd)
@@ -43,7 +43,7 @@ def keep_uniform_adjoints(fn, optimizer):
         cls = optimizer.class_of_name(var)
         if cls is None:  # its primal's shape varies: the spreads it is made of tell
             spread_classes = {optimizer.class_of(spread[1]) for stmt in stmts
-                              for spread in map(pass_.spread, walk(stmt.value))
+                              for spread in map(pass_.spread, call_nodes(stmt.value))
                               if spread is not None}
             cls = spread_classes.pop() if len(spread_classes) == 1 else None
         if cls and _representative(optimizer, cls, pass_.present) is not None:
@@ -133,7 +133,7 @@ class _Pass:
         numbers, uniform names of class cls and spreads over cls, at least
         one of the latter two."""
         return self._scalar_parts(expr, cls) and any(
-            self._is_source(n, cls) for n in walk(expr))
+            self._is_source(n, cls) for n in nodes_of_type(expr, gast.Name, gast.Call))
 
     def _is_source(self, node, cls):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
@@ -186,6 +186,8 @@ class _Pass:
                     found.append((stmt, stmt.value, depth))
                     continue
                 for root in own:
+                    if not any(n.id in self.uniform for n in name_nodes(root)):
+                        continue  # (the walk with parents is the costly one)
                     for node, parents in _with_parents(root):
                         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
                                 and node.id in self.uniform:
@@ -262,17 +264,17 @@ class _Pass:
         spreads = {}
         for var in self.uniform:
             for stmt in assignments[var]:
-                for node in walk(stmt.value):
-                    if isinstance(node, gast.Name) and node.id in self.uniform:
+                for node in name_nodes(stmt.value):
+                    if node.id in self.uniform:
                         family[root(node.id)] = root(var)
         for var in self.uniform:
             for stmt in assignments[var]:
                 spreads[root(var)] = spreads.get(root(var), 0) + sum(
-                    1 for node in walk(stmt.value) if self.is_spread(node))
+                    1 for node in call_nodes(stmt.value) if self.is_spread(node))
         made, costly, gains = {}, set(), set()
         for var in self.uniform:  # arithmetic on numbers instead of arrays
-            if any(isinstance(node, (gast.BinOp, gast.UnaryOp))
-                   for stmt in assignments[var] for node in walk(stmt.value)):
+            if any(nodes_of_type(stmt.value, gast.BinOp, gast.UnaryOp)
+                   for stmt in assignments[var]):
                 gains.add(root(var))
         for stmt, read, depth in self._reads():
             if not self._needs_array(read):

@@ -79,10 +79,11 @@ def call_nodes(node):
     return nodes_of_type(node, Call)
 
 
-def nodes_of_type(node, kind):
-    """The nodes of exactly type `kind` under `node` (itself included), in
-    no particular order: name_nodes' walk, descending into every node but a
-    Name or a Constant (what it skips, ctx and such, is never of `kind`)."""
+def nodes_of_type(node, *kinds):
+    """The nodes of exactly one of the types `kinds` under `node` (itself
+    included), in no particular order: name_nodes' walk, descending into
+    every node but a Name or a Constant, and into no ctx field."""
+    kinds = frozenset(kinds)
     found = []
     todo = [node]
     pop, push = todo.pop, todo.append
@@ -90,10 +91,10 @@ def nodes_of_type(node, kind):
     while todo:
         node = pop()
         node_kind = type(node)
+        if node_kind in kinds:
+            found.append(node)
         if node_kind is Name or node_kind is Constant:
             continue
-        if node_kind is kind:
-            found.append(node)
         fields = fields_of.get(node_kind)
         if fields is None:
             fields = fields_of[node_kind] = tuple(
