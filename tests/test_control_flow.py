@@ -848,3 +848,21 @@ def test_assert_grad_fd_helper_agrees():
     assert_grad_fd(_branches_in_loops, [-3.0])
     assert_grad_fd(_loops_in_branches, [1.0])
     assert_grad_fd(_loops_in_branches, [-1.0])
+
+
+def _early_return_then_reassigned_parameter(x0, x1):
+    if np.mean(x0 - x1) < 0.0:
+        return x0
+    x0 = x1
+    return np.cos(3.0)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known bug (found by the fuzzer, seed 8888): the zero adjoint of x0 made where the "
+    "branches join reads x0 after `x0 = x1` overwrote it, because x0's old value is "
+    "restored only when an adjoint reads it, and the join's zero is not counted as a read"))
+def test_zero_adjoint_of_a_parameter_reassigned_after_an_early_return():
+    x0, x1 = 1.5, np.array([[0.6, 0.8, 0.8]])  # mean(x0 - x1) > 0: no early return
+    gx0, gx1 = s2s.grad(_early_return_then_reassigned_parameter, wrt=(0, 1))(x0, x1)
+    assert np.shape(gx0) == () and gx0 == 0.0
+    assert np.shape(gx1) == (1, 3) and not np.any(gx1)
