@@ -148,11 +148,24 @@ def build_reverse(fn, config):
     builder = ReverseBuilder(prepared.normalized, prepared.parsed, prepared.namer,
                              prepared.resolver, prepared.namespace, config, pullback_of)
     fdef = builder.build()
+    missing = builder.unsaved_zero_reads - set(getattr(config, "join_shape_reads", ()))
+    if missing:
+        # a zero adjoint read a value that a later assignment replaced:
+        # build again with those values saved (rare: a reassigned
+        # parameter after an early return)
+        return build_reverse(fn, _with_join_shape_reads(config, missing))
     sunk = list(builder.sunk.values())
     if sunk and not sunk_loops_unneeded(fdef, sunk, builder.pure):
         # a sunk forward loop's results are read after all: keep the loop
         return build_reverse(fn, _without_sinking(config))
     return _finish(fdef, prepared, config, unknown_shapes=dropped_assignments(sunk))
+
+
+def _with_join_shape_reads(config, names):
+    import copy
+    config = copy.copy(config)
+    config.join_shape_reads = set(getattr(config, "join_shape_reads", ())) | set(names)
+    return config
 
 
 def _without_sinking(config):

@@ -118,6 +118,7 @@ class ReverseBuilder(InPlaceReverse):
         self.shapes = Optimizer(_Body(self.body, fn.args), namespace, LiveAdjointMap(namer))
         self.shapes.assign_classes(self.body)
         self.zeroed = set()  # variables whose adjoint gets an explicit zero
+        self.unsaved_zero_reads = set()  # see zero()
         self.adjoint_names = {}
         self._analyse_assignments()
         self.accumulators = self._constant_started_accumulators()
@@ -235,7 +236,9 @@ class ReverseBuilder(InPlaceReverse):
         """Variables some adjoint statement reads as primal values. Also sets
         needed_contents: those read for more than their shape (an in-place
         change keeps shapes, so only these make it undo, see _undo)."""
-        needed, contents = set(), set()
+        # (and what a zero made where branches join reads for its shape,
+        # when a first build found it overwritten and not saved)
+        needed, contents = set(getattr(self.config, "join_shape_reads", ())), set()
         self.content_reads_at = []  # (statement, what its adjoint reads for more than shape)
         for stmt in statements(self.body):
             if self._mutation(stmt) is not None:
@@ -683,6 +686,10 @@ class ReverseBuilder(InPlaceReverse):
 
     def zero(self, var, origin):
         self.zeroed.add(var)
+        if self._overwritten(var) and var not in self.saved and var not in self.loop_targets:
+            # zeros_like_adjoint(var) reads var's value here, which a later
+            # assignment may have replaced: build again with var saved
+            self.unsaved_zero_reads.add(var)
         zeros = name(self.namespace.bind("zeros_like_adjoint", _runtime().zeros_like_adjoint))
         return _with_origin(assign(self.adjoint(var), _call(zeros, [name(var)])), origin)
 
