@@ -46,31 +46,7 @@ def name_nodes(node):
 
     What most passes want from a walk, about twice as fast again: no
     generator, and no descent into a Name's own fields or any `ctx`."""
-    found = []
-    todo = [node]
-    pop, push = todo.pop, todo.append
-    fields_of = _NAME_FIELDS
-    while todo:
-        node = pop()
-        kind = type(node)
-        if kind is Name:
-            found.append(node)
-            continue
-        # (walk's child loop, written out again: a call per node would cost
-        # the time this function is for)
-        fields = fields_of.get(kind)
-        if fields is None:
-            fields = fields_of[kind] = tuple(
-                f for f in kind._fields if f not in ("ctx", "type_comment", "kind"))
-        for field in fields:
-            value = getattr(node, field, None)
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, AST):
-                        push(item)
-            elif isinstance(value, AST):
-                push(value)
-    return found
+    return nodes_of_type(node, Name)
 
 
 def call_nodes(node):
@@ -85,6 +61,8 @@ def nodes_of_type(node, *kinds):
     every node but a Name or a Constant, and into no ctx field."""
     kinds = frozenset(kinds)
     found = []
+    # (walk's child loop, written out again: a call per node would cost the
+    # time this function is for)
     todo = [node]
     pop, push = todo.pop, todo.append
     fields_of = _NAME_FIELDS
