@@ -35,7 +35,7 @@ from . import runtime
 from .names import STACK_SUFFIX, copy_tree, name, root_name, store
 from .signs import fold_signs, negations
 from .uniform import keep_uniform_adjoints
-from .walk import call_nodes, count_nodes, name_nodes, nodes_of_type, walk
+from .walk import call_nodes, name_nodes, nodes_of_type, walk
 
 COPY_WINDOW = 8  # statements after a copy in which its reads are looked for
 # A shape class is a frozenset of "base" shapes that broadcast together to the
@@ -820,7 +820,7 @@ def _is_push(stmt):
 
 
 def _size(node):
-    return count_nodes(node)
+    return sum(1 for _ in walk(node))
 
 
 def _in_repeated_scope(expr, name_):

@@ -148,30 +148,25 @@ def build_reverse(fn, config):
     builder = ReverseBuilder(prepared.normalized, prepared.parsed, prepared.namer,
                              prepared.resolver, prepared.namespace, config, pullback_of)
     fdef = builder.build()
-    missing = builder.unsaved_zero_reads - set(getattr(config, "join_shape_reads", ()))
-    if missing:
+    if builder.unsaved_zero_reads - config.join_shape_reads:
         # a zero adjoint read a value that a later assignment replaced:
         # build again with those values saved (rare: a reassigned
         # parameter after an early return)
-        return build_reverse(fn, _with_join_shape_reads(config, missing))
+        return build_reverse(fn, _reconfigured(
+            config, join_shape_reads=config.join_shape_reads | builder.unsaved_zero_reads))
     sunk = list(builder.sunk.values())
     if sunk and not sunk_loops_unneeded(fdef, sunk, builder.pure):
         # a sunk forward loop's results are read after all: keep the loop
-        return build_reverse(fn, _without_sinking(config))
+        return build_reverse(fn, _reconfigured(config, sink_loops=False))
     return _finish(fdef, prepared, config, unknown_shapes=dropped_assignments(sunk))
 
 
-def _with_join_shape_reads(config, names):
+def _reconfigured(config, **changes):
+    """A copy of config with some settings changed (for a second build)."""
     import copy
     config = copy.copy(config)
-    config.join_shape_reads = set(getattr(config, "join_shape_reads", ())) | set(names)
-    return config
-
-
-def _without_sinking(config):
-    import copy
-    config = copy.copy(config)
-    config.sink_loops = False
+    for setting, value in changes.items():
+        setattr(config, setting, value)
     return config
 
 

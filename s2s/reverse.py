@@ -70,6 +70,9 @@ class ReverseConfig:
         self.stop = set(stop)
         self.name_prefix = name_prefix
         self.multiple = multiple  # return a tuple even for one wrt
+        # set by pipeline.build_reverse when it builds a second time
+        self.sink_loops = True  # sink.py; False when a sunk loop was read after all
+        self.join_shape_reads = frozenset()  # values a join's zero reads (see zero())
 
 
 class ReverseBuilder(InPlaceReverse):
@@ -137,7 +140,7 @@ class ReverseBuilder(InPlaceReverse):
             bound = self._binding_counts()
             fixed = self._unchanging_names(bound)
             self.recomputed = self._recomputable(bound, fixed)
-            if getattr(config, "sink_loops", True):  # sink.py
+            if config.sink_loops:  # sink.py
                 self.sunk = sinkable_loops(self, bound, fixed, self.pure)
             for key, sunk in self.sunk.items():
                 self.recomputed[key] = [(s.targets[0].id, s) for s in sunk.recompute]
@@ -238,7 +241,7 @@ class ReverseBuilder(InPlaceReverse):
         change keeps shapes, so only these make it undo, see _undo)."""
         # (and what a zero made where branches join reads for its shape,
         # when a first build found it overwritten and not saved)
-        needed, contents = set(getattr(self.config, "join_shape_reads", ())), set()
+        needed, contents = set(self.config.join_shape_reads), set()
         self.content_reads_at = []  # (statement, what its adjoint reads for more than shape)
         for stmt in statements(self.body):
             if self._mutation(stmt) is not None:

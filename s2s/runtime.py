@@ -62,12 +62,7 @@ def broadcast_sum(g, x):
     `unbroadcast(y * unreduce(c, y * z), z)` without making y * z."""
     if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape:
         return g
-    shape = x.shape if type(x) is np.ndarray else np.shape(x)
-    g = np.asarray(g)
-    full = np.broadcast_shapes(g.shape, shape)
-    if full == shape:
-        return np.broadcast_to(g, shape) if g.shape != shape else g
-    return _sum_to_shape(np.broadcast_to(g, full), shape)
+    return _to_shape(g, np.shape(x))
 
 
 def _to_shape(g, shape):

@@ -37,8 +37,8 @@ def walk(node):
         yield node
 
 
-# node type -> its fields that can hold names (not ctx, type_comment, kind)
-_NAME_FIELDS = {}
+# node type -> its fields that can hold nodes other than a ctx
+_FIELDS_BUT_CTX = {Constant: ()}
 
 
 def name_nodes(node):
@@ -57,26 +57,26 @@ def call_nodes(node):
 
 def nodes_of_type(node, *kinds):
     """The nodes of exactly one of the types `kinds` under `node` (itself
-    included), in no particular order: name_nodes' walk, descending into
-    every node but a Name or a Constant, and into no ctx field."""
+    included), in no particular order, descending into every node but a
+    Name, and into no ctx field."""
     kinds = frozenset(kinds)
     found = []
     # (walk's child loop, written out again: a call per node would cost the
     # time this function is for)
     todo = [node]
     pop, push = todo.pop, todo.append
-    fields_of = _NAME_FIELDS
+    fields_of = _FIELDS_BUT_CTX
     while todo:
         node = pop()
         node_kind = type(node)
         if node_kind in kinds:
             found.append(node)
-        if node_kind is Name or node_kind is Constant:
+        if node_kind is Name:  # (nor its annotation)
             continue
         fields = fields_of.get(node_kind)
         if fields is None:
             fields = fields_of[node_kind] = tuple(
-                f for f in node_kind._fields if f not in ("ctx", "type_comment", "kind"))
+                f for f in node_kind._fields if f not in _NOT_NODES and f != "ctx")
         for field in fields:
             value = getattr(node, field, None)
             if type(value) is list:
@@ -87,27 +87,3 @@ def nodes_of_type(node, *kinds):
                 push(value)
     return found
 
-
-def count_nodes(node):
-    """How many nodes walk(node) yields (operators and contexts included),
-    without a generator."""
-    count = 0
-    todo = [node]
-    pop, push = todo.pop, todo.append
-    fields_of = _NODE_FIELDS
-    while todo:
-        node = pop()
-        count += 1
-        kind = type(node)
-        fields = fields_of.get(kind)
-        if fields is None:
-            fields = fields_of[kind] = tuple(f for f in kind._fields if f not in _NOT_NODES)
-        for field in fields:
-            value = getattr(node, field, None)
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, AST):
-                        push(item)
-            elif isinstance(value, AST):
-                push(value)
-    return count
