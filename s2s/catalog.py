@@ -36,6 +36,8 @@ def primitive_name(key):
     if isinstance(key, str):
         return key
     short = getattr(key, "__name__", None)
+    if isinstance(getattr(key, "__self__", None), np.ufunc):  # np.add.reduce
+        return f"numpy.{key.__self__.__name__}.{short}"
     for module_name, module in _modules():
         if short and getattr(module, short, None) is key:
             return f"{module_name}.{short}"

@@ -134,6 +134,9 @@ class Optimizer:
             module = self.lookup(func.value.id)
             if module is np:
                 return getattr(np, func.attr, None)
+        if isinstance(func, gast.Attribute) and func.attr == "reduce" and \
+                self.resolve(func.value) is np.add:
+            return np.add.reduce
         return None
 
     # ---- shape classes ----------------------------------------------------
@@ -175,7 +178,7 @@ class Optimizer:
                     return self.class_of(args[1])
                 if func in REDUCTIONS and len(args) == 1 and not expr.keywords:
                     return SCALAR
-                if func in REDUCTIONS and len(args) == 1:
+                if (func in REDUCTIONS or func == np.add.reduce) and len(args) == 1:
                     return _kept_dims_class(self.class_of(args[0]), expr.keywords,
                                             self.literals)
                 if func is runtime.reduced_size:
@@ -322,6 +325,25 @@ class Optimizer:
             except TypeError:
                 pass
         return expr
+
+    def kept_dims_sum(self, g, x):
+        """`np.add.reduce(g, axis=A, keepdims=True)` when x is a keepdims
+        reduction over A of a value of g's shape: unbroadcast(g, x) is that
+        sum, and written out it costs no helper call (np.sum would cost its
+        Python layers: np.add.reduce is the sum itself). None otherwise."""
+        x_class = self.class_of(x)
+        if x_class is None or len(x_class) != 1:
+            return None
+        (base,) = x_class
+        if type(base) is not tuple or base[1] == SCALAR or self.class_of(g) != base[1]:
+            return None
+        numpy_name = self.namespace.bind("np", np)
+        reduce = gast.Attribute(value=gast.Attribute(value=name(numpy_name), attr="add",
+                                                     ctx=gast.Load()),
+                                attr="reduce", ctx=gast.Load())
+        return gast.Call(func=reduce, args=[g], keywords=[
+            gast.keyword(arg="axis", value=_axes_literal(base[2])),
+            gast.keyword(arg="keepdims", value=gast.Constant(value=True, kind=None))])
 
     def kept_dims_spread(self, expr):
         """(the call, x's class) when expr is `unreduce(g, x, axis, True)`,
@@ -481,6 +503,13 @@ def _kept_dims_class(operand, keywords, literals):
         axis = literals.get(axis.id)
     axes = _constant_axes(axis)
     return None if axes is None else frozenset([("kept dims", operand, axes)])
+
+
+def _axes_literal(axes):
+    """The expression for an int or tuple of ints (_constant_axes inverted)."""
+    if type(axes) is tuple:
+        return gast.Tuple(elts=[_axes_literal(a) for a in axes], ctx=gast.Load())
+    return gast.Constant(value=axes, kind=None)
 
 
 def _constant_axes(axis):
@@ -858,7 +887,8 @@ def _pure(expr, resolve):
         func = resolve(node.func)
         try:
             if not (func in PURE_RUNTIME or func in ELEMENTWISE_UNARY
-                    or func in ELEMENTWISE_BINARY or func in REDUCTIONS):
+                    or func in ELEMENTWISE_BINARY or func in REDUCTIONS
+                    or func == np.add.reduce):
                 return False
         except TypeError:
             return False
@@ -897,7 +927,30 @@ def optimize(fn, namespace, primal_of_adjoint, temporaries=(), unknown_shapes=()
     _fold_all_signs(fn.body, optimizer.resolve)
     _fold_doubles(fn.body)
     fn.body = _release_shape_only(fn, optimizer, set(temporaries))
+    _sums_written_out(fn, optimizer)
     return fn
+
+
+def _sums_written_out(fn, optimizer):
+    """unbroadcast(g, m) -> np.add.reduce(g, axis=A, keepdims=True) where m
+    is a keepdims reduction over A of a value of g's shape (the row sum of
+    a softmax's adjoint): no helper call. Last, so the folds above saw the
+    short form."""
+    for node in walk(fn):
+        for field, value in gast.iter_fields(node):
+            values = value if isinstance(value, list) else [value]
+            for index, call in enumerate(values):
+                if not (isinstance(call, gast.Call) and len(call.args) == 2
+                        and not call.keywords
+                        and optimizer.resolve(call.func) is runtime.unbroadcast):
+                    continue
+                row_sum = optimizer.kept_dims_sum(call.args[0], call.args[1])
+                if row_sum is None:
+                    continue
+                if isinstance(value, list):
+                    value[index] = row_sum
+                else:
+                    setattr(node, field, row_sum)
 
 
 def _rewrite_values(body, rewrite):

@@ -14,6 +14,7 @@ negated sum, bit for bit. A sign is moved only where it then disappears,
 never to where it would negate an array that was a number before.
 """
 import gast
+import numpy as np
 
 from . import runtime
 from .walk import nodes_of_type
@@ -81,7 +82,11 @@ def _without_sign(expr, resolve):
 
 def _linear_in_first(call, resolve):
     try:
-        return resolve(call.func) in _LINEAR_IN_FIRST
+        func = resolve(call.func)
+        if func == np.add.reduce:  # a plain sum (not one with initial=, where=, dtype=)
+            return len(call.args) <= 2 and all(k.arg in ("axis", "keepdims")
+                                               for k in call.keywords)
+        return func in _LINEAR_IN_FIRST
     except TypeError:  # an unhashable callee
         return False
 

@@ -11,6 +11,11 @@ def sum(y, x, axis=None, dtype=None, out=None, keepdims=False):
     d[y] = np.sum(d[x], axis=axis, keepdims=keepdims)
 
 
+@tangent(np.add.reduce)
+def add_reduce(y, x, axis=0, dtype=None, out=None, keepdims=False, initial=None):
+    d[y] = np.add.reduce(d[x], axis=axis, keepdims=keepdims)
+
+
 @tangent(np.mean, "method.mean")
 def mean(y, x, axis=None, dtype=None, out=None, keepdims=False):
     d[y] = np.mean(d[x], axis=axis, keepdims=keepdims)

@@ -20,6 +20,12 @@ def sum(y, x, axis=None, dtype=None, out=None, keepdims=False):
     d[x] = unreduce(d[y], x, axis, keepdims)
 
 
+@adjoint(np.add.reduce)
+def add_reduce(y, x, axis=0, dtype=None, out=None, keepdims=False, initial=None):
+    # (the optimiser writes it for a sum it can prove: see optimize.py)
+    d[x] = unreduce(d[y], x, axis, keepdims)
+
+
 @adjoint(np.mean, "method.mean")
 def mean(y, x, axis=None, dtype=None, out=None, keepdims=False):
     d[x] = unreduce(d[y], x, axis, keepdims) / reduced_size(x, axis)
