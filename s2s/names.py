@@ -85,7 +85,10 @@ def copy_tree(node):
         return [copy_tree(n) for n in node]
     if not isinstance(node, gast.AST):
         return node
-    new = type(node).__new__(type(node))
+    kind = type(node)
+    if not kind._fields:  # a ctx or an operator: nothing in it to change, shared
+        return node
+    new = kind.__new__(kind)
     new.__dict__.update({key: copy_tree(value) if isinstance(value, (list, gast.AST)) else value
                          for key, value in node.__dict__.items()})
     return new

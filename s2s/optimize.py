@@ -936,21 +936,12 @@ def _sums_written_out(fn, optimizer):
     is a keepdims reduction over A of a value of g's shape (the row sum of
     a softmax's adjoint): no helper call. Last, so the folds above saw the
     short form."""
-    for node in walk(fn):
-        for field, value in gast.iter_fields(node):
-            values = value if isinstance(value, list) else [value]
-            for index, call in enumerate(values):
-                if not (isinstance(call, gast.Call) and len(call.args) == 2
-                        and not call.keywords
-                        and optimizer.resolve(call.func) is runtime.unbroadcast):
-                    continue
-                row_sum = optimizer.kept_dims_sum(call.args[0], call.args[1])
-                if row_sum is None:
-                    continue
-                if isinstance(value, list):
-                    value[index] = row_sum
-                else:
-                    setattr(node, field, row_sum)
+    for call in call_nodes(fn):
+        if len(call.args) == 2 and not call.keywords \
+                and optimizer.resolve(call.func) is runtime.unbroadcast:
+            row_sum = optimizer.kept_dims_sum(call.args[0], call.args[1])
+            if row_sum is not None:  # the call node becomes the sum
+                call.func, call.args, call.keywords = row_sum.func, row_sum.args, row_sum.keywords
 
 
 def _rewrite_values(body, rewrite):
@@ -996,7 +987,6 @@ def _fold_units(fn, optimizer):
     """`1.0 * e` -> e, where the 1.0 is a seed kept as a number (uniform.py):
     when e is a float already, or the product is added to (multiplied by...)
     a float, so no integer or boolean array comes out where a float did."""
-    optimizer.find_float_names()
     counts = _assigned_names(fn.body)  # as it is now: copies back have gone
     params = {a.id for a in fn.args.args}
     single = {stmt.targets[0].id: stmt.value for stmt in _walk_statements(fn.body)
@@ -1010,6 +1000,7 @@ def _fold_units(fn, optimizer):
         grown = bool(new)
     if not units:
         return
+    optimizer.find_float_names()
     changed_in_place = _changed_in_place(fn)
 
     def unit(node):

@@ -37,8 +37,10 @@ def walk(node):
         yield node
 
 
-# node type -> its fields that can hold nodes other than a ctx
+# node type -> its fields that can hold nodes other than a ctx or an
+# operator (no caller asks for those: a UnaryOp's sign is read from the node)
 _FIELDS_BUT_CTX = {Constant: ()}
+_NOT_NODES_OF_TYPE = _NOT_NODES | {"ctx", "op", "ops"}
 
 
 def name_nodes(node):
@@ -58,7 +60,7 @@ def call_nodes(node):
 def nodes_of_type(node, *kinds):
     """The nodes of exactly one of the types `kinds` under `node` (itself
     included), in no particular order, descending into every node but a
-    Name, and into no ctx field."""
+    Name, and into no ctx or operator field."""
     kinds = frozenset(kinds)
     found = []
     # (walk's child loop, written out again: a call per node would cost the
@@ -76,7 +78,7 @@ def nodes_of_type(node, *kinds):
         fields = fields_of.get(node_kind)
         if fields is None:
             fields = fields_of[node_kind] = tuple(
-                f for f in node_kind._fields if f not in _NOT_NODES and f != "ctx")
+                f for f in node_kind._fields if f not in _NOT_NODES_OF_TYPE)
         for field in fields:
             value = getattr(node, field, None)
             if type(value) is list:
