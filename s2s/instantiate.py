@@ -3,7 +3,7 @@ import gast
 
 from .names import assign, copy_tree, name
 from .template import is_d
-from .walk import name_nodes, walk
+from .walk import name_nodes
 
 
 class Contribution:
@@ -25,11 +25,7 @@ def instantiate(tmpl, bindings, derivative_names, namer, namespace):
     Contributions to inactive values are dropped, then the template's
     temporaries that nothing reads any more.
     """
-    locals_ = {}
-    for stmt in tmpl.body:
-        for node in walk(stmt):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                locals_.setdefault(node.id, None)
+    locals_ = dict.fromkeys(tmpl.local_names)  # -> the fresh name of this instance
     params = set(tmpl.signature.parameters)
     module_globals = tmpl.module_globals
 

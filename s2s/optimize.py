@@ -58,14 +58,15 @@ SHAPE_OF_SECOND = {runtime.unbroadcast, runtime.to_shape_of, runtime.broadcast_l
 # (function, argument position) read only for the argument's shape
 SHAPE_ONLY_ARGUMENT = {runtime.unbroadcast: 1, runtime.to_shape_of: 1, runtime.broadcast_sum: 1,
                        runtime.broadcast_like: 1, runtime.unreduce: 1,
-                       runtime.reduced_size: 0}
+                       runtime.reduced_size: 0, runtime.broadcast_count: 0}
 SHAPE_OF_FIRST = {runtime.ones_like_seed, runtime.zeros_like_adjoint, np.ones_like,
                   np.zeros_like}
 REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod}
 # Calls without side effects: dead assignments of their results can go.
 PURE_RUNTIME = {runtime.broadcast_sum, runtime.matmul_like, runtime.shape_stand_in, runtime.unbroadcast, runtime.to_shape_of, runtime.broadcast_like,
                 runtime.ones_like_seed, runtime.zeros_like_adjoint, runtime.unreduce,
-                runtime.reduced_size, runtime.matmul_adjoint_a, runtime.matmul_adjoint_b}
+                runtime.reduced_size, runtime.broadcast_count, runtime.matmul_adjoint_a,
+                runtime.matmul_adjoint_b}
 
 
 def _walk_statements(body):
@@ -181,7 +182,7 @@ class Optimizer:
                 if (func in REDUCTIONS or func == np.add.reduce) and len(args) == 1:
                     return _kept_dims_class(self.class_of(args[0]), expr.keywords,
                                             self.literals)
-                if func is runtime.reduced_size:
+                if func is runtime.reduced_size or func is runtime.broadcast_count:
                     return SCALAR
             except TypeError:  # unhashable callee
                 return None
@@ -721,11 +722,12 @@ def _remove_dead(fn, resolve):
     value reads it. So a chain of dead values goes at once, and so does a
     loop-carried one (`acc = acc + e` that only feeds itself)."""
     while True:  # an `if` left empty frees its test's values: go again
-        definitions, needed = {}, []
+        definitions, needed, removable = {}, [], set()
         for stmt in _walk_statements(fn.body):
             target = _assigned_name(stmt)
             if target is not None and _pure(stmt.value, resolve):
                 definitions.setdefault(target, []).append(stmt)
+                removable.add(id(stmt))
             else:
                 needed.extend(_own_reads(stmt))
         live = set()
@@ -735,27 +737,31 @@ def _remove_dead(fn, resolve):
                 live.add(var)
                 for stmt in definitions.get(var, ()):
                     needed.extend(_own_reads(stmt))
-        fn.body, removed = _sweep(fn.body, live, resolve)
-        if not removed:
+        # (an assignment that goes was read by none that stays: what is
+        # live does not change with it, only with an `if` that goes)
+        fn.body, if_removed = _sweep(fn.body, live, removable, resolve)
+        if not if_removed:
             return fn.body
 
 
-def _sweep(stmts, live, resolve):
-    removed, kept = False, []
+def _sweep(stmts, live, removable, resolve):
+    """stmts without the dead assignments and empty ifs; and whether an if went."""
+    if_removed, kept = False, []
     for stmt in stmts:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if inner:
-                new_inner, inner_removed = _sweep(inner, live, resolve)
+                new_inner, inner_if_removed = _sweep(inner, live, removable, resolve)
                 setattr(stmt, field, new_inner or [gast.Pass()])
-                removed = removed or inner_removed
+                if_removed = if_removed or inner_if_removed
         target = _assigned_name(stmt)
-        if (target is not None and target not in live and _pure(stmt.value, resolve)) \
-                or _empty_if(stmt, resolve):
-            removed = True
+        if target is not None and target not in live and id(stmt) in removable:
+            continue
+        if _empty_if(stmt, resolve):
+            if_removed = True
             continue
         kept.append(stmt)
-    return kept, removed
+    return kept, if_removed
 
 
 def _assigned_name(stmt):

@@ -1,7 +1,6 @@
 """The whole pipeline for one derivative: parse -> desugar -> normalize ->
 resolve/activity -> reverse (or forward) -> emit -> load. Results are cached
 per (function, what was asked), weakly on the function."""
-import gc
 import inspect
 import threading
 import weakref
@@ -100,16 +99,9 @@ def derivative(fn, config_key, build):
                 linecache.getline(code.co_filename, code.co_firstlineno) or None)
         _in_progress[marker] = True
         _building.append(fn)
-        # Building makes many small tree nodes and keeps most of them: the
-        # cyclic collector's passes meanwhile find nothing to free and cost
-        # about 4% of a build (it is switched back on after, as it was)
-        collecting = gc.isenabled()
-        gc.disable()
         try:
             result = build(fn)
         finally:
-            if collecting:
-                gc.enable()
             del _in_progress[marker]
             _building.pop()
         per_function[config_key] = result

@@ -125,6 +125,17 @@ def reduced_size(x, axis=None):
     return int(np.prod([shape[a] for a in _normalize_axes(axis, len(shape))]))
 
 
+def broadcast_count(y, x):
+    """How many elements of y and x broadcast together sum into each element
+    of x (an int): the number a value spread over y's shape, broadcast
+    against x and summed down to x's shape, is multiplied by."""
+    y_shape, x_shape = np.shape(y), np.shape(x)
+    if y_shape == x_shape:
+        return 1
+    size = int(np.prod(x_shape))
+    return int(np.prod(np.broadcast_shapes(y_shape, x_shape))) // size if size else 0
+
+
 def _normalize_axes(axis, ndim):
     axes = axis if isinstance(axis, tuple) else (axis,)
     return tuple(a % ndim for a in axes)

@@ -18,6 +18,7 @@ import textwrap
 import gast
 
 from .errors import S2SError
+from .walk import walk
 
 
 class _DerivativeMarker:
@@ -76,6 +77,13 @@ class Template:
                         node.ctx, gast.Load):
                     reads.add(node.id)
         return reads
+
+    @functools.cached_property
+    def local_names(self):
+        """Names the template assigns (each instance renames them afresh)."""
+        return tuple(dict.fromkeys(
+            node.id for stmt in self.body for node in walk(stmt)
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store)))
 
     @functools.cached_property
     def _plain_parameters(self):

@@ -138,15 +138,39 @@ class _Pass:
     def _is_source(self, node, cls):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             return self.uniform.get(node.id) == cls
+        if self.summed_down(node, cls) is not None:
+            return True
         spread = self.spread(node)
         return spread is not None and self.optimizer.class_of(spread[1]) == cls
+
+    def summed_down(self, node, cls):
+        """(its number, the class it is summed from) when node is
+        `unbroadcast(u, b)`, b of class cls and u a number standing for an
+        array of a class C containing cls: the sum is one number too, u
+        times how many elements of C's shape go into each of b's
+        (broadcast_count of a value of the part of C that b lacks), which
+        a shape is known for; else None."""
+        if not (isinstance(node, gast.Call) and len(node.args) == 2 and not node.keywords
+                and self.optimizer.resolve(node.func) is runtime.unbroadcast
+                and self.optimizer.class_of(node.args[1]) == cls):
+            return None
+        number = node.args[0]
+        for source_cls in set(self.uniform.values()):
+            if cls <= source_cls and self.is_uniform(number, source_cls) and (
+                    source_cls == cls or _representative(
+                        self.optimizer, source_cls - cls, self.present) is not None):
+                return number, source_cls
+        return None
 
     def _scalar_parts(self, expr, cls):
         if isinstance(expr, gast.Constant):
             return isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool)
-        if isinstance(expr, gast.Call) and not expr.keywords \
-                and self.optimizer.resolve(expr.func) is runtime.reduced_size:
-            return True  # an int: the count np.mean divides by
+        if isinstance(expr, gast.Call) and not expr.keywords and \
+                self.optimizer.resolve(expr.func) in (runtime.reduced_size,
+                                                      runtime.broadcast_count):
+            return True  # an int: the count np.mean divides by, or a sum's
+        if self.summed_down(expr, cls) is not None:
+            return True
         if isinstance(expr, gast.Name):
             if expr.id in self.uniform:
                 return self.uniform[expr.id] == cls
@@ -320,10 +344,24 @@ class _Pass:
             gast.Constant(value=False, kind=None)], keywords=[])
 
     def _numbers_only(self, expr):
-        """expr with each spread `unreduce(s, x, ...)` replaced by s."""
+        """expr with each spread `unreduce(s, x, ...)` replaced by s, and
+        each sum of a uniform value (summed_down) by its number."""
         spread = self.spread(expr)
         if spread is not None:
             return self._numbers_only(spread[0])
+        cls = self.optimizer.class_of(expr.args[1]) if isinstance(expr, gast.Call) \
+            and len(expr.args) == 2 else None
+        summed = self.summed_down(expr, cls) if cls is not None else None
+        if summed is not None:
+            number, source_cls = summed
+            number = self._numbers_only(number)
+            if source_cls == cls:
+                return number
+            count = gast.Call(func=name(self.optimizer.namespace.bind(
+                "broadcast_count", runtime.broadcast_count)), args=[
+                name(_representative(self.optimizer, source_cls - cls, self.present)),
+                expr.args[1]], keywords=[])
+            return gast.BinOp(left=number, op=gast.Mult(), right=count)
         for field, value in gast.iter_fields(expr):
             if isinstance(value, gast.AST):
                 setattr(expr, field, self._numbers_only(value))

@@ -25,6 +25,7 @@ nondifferentiable(
     math.floor, math.ceil, math.isnan, math.isinf, math.isfinite, math.trunc,
 )
 # runtime helpers whose results are constants: zeros, sizes, permutations
-nondifferentiable(runtime.zeros_like_adjoint, runtime.ones_like_seed, runtime.reduced_size, runtime.inverse_axes)
+nondifferentiable(runtime.zeros_like_adjoint, runtime.ones_like_seed, runtime.reduced_size,
+                  runtime.broadcast_count, runtime.inverse_axes)
 # the check before `y += v` where y may share an array (s2s/inplace.py)
 nondifferentiable(in_place_alias_guard)

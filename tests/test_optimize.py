@@ -432,9 +432,10 @@ def test_mean_reads_only_the_shape_of_its_argument():
     src = _code(s2s.source(s2s.grad(softplus_mean)))
     assert "np.log1p" not in src          # reduced_size reads only a shape
     # the adjoint of the mean is one number (1 / the count, for which y * z
-    # is made), spread over y's shape only (uniform.py, the "part" read)
+    # is made); summed down to exp(z)'s shape it is a number too, times how
+    # many elements of y * z go into each (uniform.py, summed_down)
     assert "= 1.0 / reduced_size(y * z, None)" in src, src
-    assert "unreduce(" in src and ", y, None, False)" in src, src
+    assert "broadcast_count(y, " in src and "unreduce(" not in src, src
 
 
 # ---- an accumulated term shaped like the sum needs no unbroadcast -------------
