@@ -8,6 +8,7 @@ import types
 import astor
 import gast
 
+from .to_ast import to_ast
 from .walk import walk
 
 COMMENT_MARK = "\x00s2s-comment\x00"
@@ -82,14 +83,15 @@ def to_source(fn, use_astor=True):
     """Source text of a gast FunctionDef. astor prints the comments; where it
     cannot print a node, ast.unparse prints the function without them."""
     _fill_empty_blocks(fn)
-    # (no line numbers needed: the printers do not read them)
-    tree = gast.gast_to_ast(gast.Module(body=[fn], type_ignores=[]))
+    module = gast.Module(body=[fn], type_ignores=[])
     if use_astor:
+        # (no line numbers needed: astor does not read them)
+        tree = to_ast(module) or gast.gast_to_ast(module)
         try:
             return astor.to_source(tree, source_generator_class=CommentingSourceGenerator)
         except Exception:  # noqa: BLE001 -- any astor failure: use the fallback
             pass
-    return ast.unparse(_strip_comments(tree)) + "\n"
+    return ast.unparse(_strip_comments(gast.gast_to_ast(module))) + "\n"
 
 
 def _at_line_1(node):
