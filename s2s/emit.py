@@ -8,7 +8,7 @@ import types
 import astor
 import gast
 
-from .to_ast import to_ast
+from .convert import to_ast
 from .walk import walk
 
 COMMENT_MARK = "\x00s2s-comment\x00"

@@ -1,4 +1,5 @@
 """Stage 1: a live Python function -> its gast FunctionDef and namespace."""
+import ast
 import builtins
 import inspect
 import linecache
@@ -6,6 +7,7 @@ import textwrap
 
 import gast
 
+from .convert import to_gast
 from .errors import S2SError, SourceLocation, UnsupportedError
 from .walk import walk
 
@@ -68,7 +70,9 @@ def parse_function(fn):
         raise location.error(
             UnsupportedError, "generators and coroutines are not supported (yield/async)",
             lineno=code.co_firstlineno)
-    tree = gast.parse(textwrap.dedent(source))
+    text = textwrap.dedent(source)
+    tree = ast.parse(text)
+    tree = to_gast(tree) or gast.ast_to_gast(tree)  # (s2s/convert.py)
     _shift_lines(tree, code.co_firstlineno - 1)
     node = tree.body[0]
     if not isinstance(node, gast.FunctionDef):

@@ -1,5 +1,7 @@
-"""s2s.to_ast gives the tree gast.gast_to_ast gives (the printer's input),
-for every kind of statement and expression a function can hold."""
+"""s2s.convert gives the trees gast's translators give: to_ast (the
+printer's input) as gast.gast_to_ast, to_gast (the parser's output, line
+numbers included) as gast.ast_to_gast, for every kind of statement and
+expression a function can hold."""
 import ast
 import textwrap
 
@@ -8,7 +10,7 @@ import pytest
 
 import s2s
 from s2s import pipeline
-from s2s.to_ast import to_ast
+from s2s.convert import to_ast, to_gast
 
 from test_codegen import CASES
 
@@ -106,3 +108,27 @@ def test_an_unknown_node_falls_back():
 
     tree = gast.Module(body=[gast.Expr(value=Strange())], type_ignores=[])
     assert to_ast(tree) is None
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_parsed_tree_and_line_numbers_as_gast(source):
+    tree = ast.parse(textwrap.dedent(source))
+    converted = to_gast(tree)
+    assert converted is not None
+    expected = gast.ast_to_gast(ast.parse(textwrap.dedent(source)))
+    assert gast.dump(converted, include_attributes=True) == \
+        gast.dump(expected, include_attributes=True)
+
+
+def test_user_function_lines_survive_parsing():
+    # the comments of generated code quote the user's lines, found by number
+    source = s2s.source(CASES["mlp_grad"]())
+    assert "# h = np.tanh(X @ W1 + b1)" in source
+
+
+def test_an_unknown_ast_node_falls_back():
+    class Strange(ast.AST):
+        _fields = ("value",)
+
+    tree = ast.Module(body=[ast.Expr(value=Strange())], type_ignores=[])
+    assert to_gast(tree) is None
