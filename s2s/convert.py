@@ -20,10 +20,6 @@ import ast
 
 import gast
 
-_PARAM = gast.Param
-_NAME = gast.Name
-
-
 def _ast_class(kind):
     """The ast class with kind's name when its fields are among kind's, else None."""
     target = getattr(ast, kind.__name__, None)
@@ -56,8 +52,8 @@ def _convert(node):
     if not isinstance(node, gast.AST):
         return node
     kind = type(node)
-    if kind is _NAME:
-        if type(node.ctx) is _PARAM:
+    if kind is gast.Name:
+        if type(node.ctx) is gast.Param:
             return ast.arg(arg=node.id, annotation=_convert(node.annotation),
                            type_comment=node.type_comment)
         context = _CONTEXTS.get(type(node.ctx))
@@ -84,7 +80,7 @@ def _convert(node):
 # ---- ast -> gast -------------------------------------------------------------
 
 _GAST_TABLE = {}
-_GAST_CONTEXTS = {ast.Load: gast.Load, ast.Store: gast.Store, ast.Del: gast.Del}
+_GAST_CONTEXTS = {ast_ctx: gast_ctx for gast_ctx, ast_ctx in _CONTEXTS.items()}
 _LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 

@@ -62,6 +62,8 @@ SHAPE_ONLY_ARGUMENT = {runtime.unbroadcast: 1, runtime.to_shape_of: 1, runtime.b
 SHAPE_OF_FIRST = {runtime.ones_like_seed, runtime.zeros_like_adjoint, np.ones_like,
                   np.zeros_like}
 REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod}
+# (a bound method: each `np.add.reduce` is a new object, equal to this one)
+ADD_REDUCE = np.add.reduce
 # Calls without side effects: dead assignments of their results can go.
 PURE_RUNTIME = {runtime.broadcast_sum, runtime.matmul_like, runtime.shape_stand_in, runtime.unbroadcast, runtime.to_shape_of, runtime.broadcast_like,
                 runtime.ones_like_seed, runtime.zeros_like_adjoint, runtime.unreduce,
@@ -137,7 +139,7 @@ class Optimizer:
                 return getattr(np, func.attr, None)
         if isinstance(func, gast.Attribute) and func.attr == "reduce" and \
                 self.resolve(func.value) is np.add:
-            return np.add.reduce
+            return ADD_REDUCE
         return None
 
     # ---- shape classes ----------------------------------------------------
@@ -179,7 +181,7 @@ class Optimizer:
                     return self.class_of(args[1])
                 if func in REDUCTIONS and len(args) == 1 and not expr.keywords:
                     return SCALAR
-                if (func in REDUCTIONS or func == np.add.reduce) and len(args) == 1:
+                if (func in REDUCTIONS or func == ADD_REDUCE) and len(args) == 1:
                     return _kept_dims_class(self.class_of(args[0]), expr.keywords,
                                             self.literals)
                 if func is runtime.reduced_size or func is runtime.broadcast_count:
@@ -894,7 +896,7 @@ def _pure(expr, resolve):
         try:
             if not (func in PURE_RUNTIME or func in ELEMENTWISE_UNARY
                     or func in ELEMENTWISE_BINARY or func in REDUCTIONS
-                    or func == np.add.reduce):
+                    or func == ADD_REDUCE):
                 return False
         except TypeError:
             return False

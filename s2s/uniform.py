@@ -143,23 +143,26 @@ class _Pass:
         spread = self.spread(node)
         return spread is not None and self.optimizer.class_of(spread[1]) == cls
 
-    def summed_down(self, node, cls):
-        """(its number, the class it is summed from) when node is
-        `unbroadcast(u, b)`, b of class cls and u a number standing for an
-        array of a class C containing cls: the sum is one number too, u
-        times how many elements of C's shape go into each of b's
-        (broadcast_count of a value of the part of C that b lacks), which
-        a shape is known for; else None."""
+    def summed_down(self, node, cls=None):
+        """(u, p) when node is `unbroadcast(u, b)`, b of class cls (any, when
+        cls is None) and u a number standing for an array of a class C
+        containing b's: the sum is one number too, u times how many elements
+        of C's shape go into each of b's, broadcast_count(p, b), p a value of
+        the part of C that b lacks (None when there is none); else None."""
         if not (isinstance(node, gast.Call) and len(node.args) == 2 and not node.keywords
-                and self.optimizer.resolve(node.func) is runtime.unbroadcast
-                and self.optimizer.class_of(node.args[1]) == cls):
+                and self.optimizer.resolve(node.func) is runtime.unbroadcast):
+            return None
+        b_cls = self.optimizer.class_of(node.args[1])
+        if b_cls is None or (cls is not None and b_cls != cls):
             return None
         number = node.args[0]
         for source_cls in set(self.uniform.values()):
-            if cls <= source_cls and self.is_uniform(number, source_cls) and (
-                    source_cls == cls or _representative(
-                        self.optimizer, source_cls - cls, self.present) is not None):
-                return number, source_cls
+            if b_cls <= source_cls and self.is_uniform(number, source_cls):
+                if source_cls == b_cls:
+                    return number, None
+                part = _representative(self.optimizer, source_cls - b_cls, self.present)
+                if part is not None:
+                    return number, part
         return None
 
     def _scalar_parts(self, expr, cls):
@@ -349,18 +352,15 @@ class _Pass:
         spread = self.spread(expr)
         if spread is not None:
             return self._numbers_only(spread[0])
-        cls = self.optimizer.class_of(expr.args[1]) if isinstance(expr, gast.Call) \
-            and len(expr.args) == 2 else None
-        summed = self.summed_down(expr, cls) if cls is not None else None
+        summed = self.summed_down(expr)
         if summed is not None:
-            number, source_cls = summed
+            number, part = summed
             number = self._numbers_only(number)
-            if source_cls == cls:
+            if part is None:
                 return number
             count = gast.Call(func=name(self.optimizer.namespace.bind(
-                "broadcast_count", runtime.broadcast_count)), args=[
-                name(_representative(self.optimizer, source_cls - cls, self.present)),
-                expr.args[1]], keywords=[])
+                "broadcast_count", runtime.broadcast_count)), args=[name(part), expr.args[1]],
+                keywords=[])
             return gast.BinOp(left=number, op=gast.Mult(), right=count)
         for field, value in gast.iter_fields(expr):
             if isinstance(value, gast.AST):

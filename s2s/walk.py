@@ -39,7 +39,7 @@ def walk(node):
 
 # node type -> its fields that can hold nodes other than a ctx or an
 # operator (no caller asks for those: a UnaryOp's sign is read from the node)
-_FIELDS_BUT_CTX = {Constant: ()}
+_FIELDS_OF_TYPE = {Constant: ()}
 _NOT_NODES_OF_TYPE = _NOT_NODES | {"ctx", "op", "ops"}
 
 
@@ -67,7 +67,7 @@ def nodes_of_type(node, *kinds):
     # time this function is for)
     todo = [node]
     pop, push = todo.pop, todo.append
-    fields_of = _FIELDS_BUT_CTX
+    fields_of = _FIELDS_OF_TYPE
     while todo:
         node = pop()
         node_kind = type(node)
