@@ -4,12 +4,12 @@ import builtins
 import inspect
 import linecache
 import textwrap
+import types
 
 import gast
 
 from .convert import to_gast
 from .errors import S2SError, SourceLocation, UnsupportedError
-from .walk import walk
 
 
 class ParsedFunction:
@@ -34,12 +34,55 @@ class ParsedFunction:
         raise KeyError(name)
 
 
-def _shift_lines(tree, offset):
-    for node in walk(tree):
-        if hasattr(node, "lineno") and node.lineno is not None:
-            node.lineno += offset
-        if hasattr(node, "end_lineno") and node.end_lineno is not None:
-            node.end_lineno += offset
+def _parsed(text, first_line):
+    """ast.parse of a def's text, with the file's line numbers: blank lines
+    in front cost the parser less than renumbering every node after."""
+    return ast.parse("\n" * (first_line - 1) + text)
+
+
+def _last_line(code):
+    """The last line any instruction of `code` (or of code nested in it)
+    comes from: where the def's text ends, but for no-op statements."""
+    last = max((end for _, end, _, _ in code.co_positions() if end is not None),
+               default=code.co_firstlineno)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            last = max(last, _last_line(const))
+    return last
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip())
+
+
+def _body_goes_on(lines, first, last):
+    """Does a statement without bytecode (a `pass`, a string) follow line
+    `last` inside the def? Its next line of code is indented deeper."""
+    for line in lines[last:]:
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return _indent(line) > _indent(lines[first - 1])
+    return False
+
+
+def _parse_def_lines(fn, lines):
+    """The module tree of fn's def, read from the file's lines between the
+    def's first line and the last its bytecode covers; None when that text
+    is not the whole def (then inspect.getsource finds the block, with a
+    tokenizer pass that costs more than this parse)."""
+    code = fn.__code__
+    first, last = code.co_firstlineno, _last_line(code)
+    if _body_goes_on(lines, first, last):
+        return None
+    text = "".join(lines[first - 1:last])
+    try:
+        tree = _parsed(textwrap.dedent(text), first)
+    except SyntaxError:  # a trailing `pass` or `else:` left out, say
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef) \
+            or tree.body[0].name != fn.__name__:
+        return None
+    return tree
 
 
 def parse_function(fn):
@@ -53,14 +96,17 @@ def parse_function(fn):
         raise S2SError(f"s2s differentiates Python functions; got {type(fn).__name__} {fn!r}")
     code = fn.__code__
     filename = code.co_filename
-    try:
-        source = inspect.getsource(fn)
-    except (OSError, TypeError) as exc:
-        raise S2SError(
-            f"cannot read the source of {fn.__qualname__} (defined in {filename}); "
-            "s2s needs functions defined in a file, not in the REPL or by exec",
-            filename, code.co_firstlineno) from exc
-    lines = linecache.getlines(filename) or source.splitlines(True)
+    lines = linecache.getlines(filename)
+    tree = _parse_def_lines(fn, lines) if lines else None
+    if tree is None:
+        try:
+            source = inspect.getsource(fn)
+        except (OSError, TypeError) as exc:
+            raise S2SError(
+                f"cannot read the source of {fn.__qualname__} (defined in {filename}); "
+                "s2s needs functions defined in a file, not in the REPL or by exec",
+                filename, code.co_firstlineno) from exc
+        lines = lines or source.splitlines(True)
     location = SourceLocation(filename, lines)
     if fn.__name__ == "<lambda>":
         raise location.error(
@@ -70,10 +116,9 @@ def parse_function(fn):
         raise location.error(
             UnsupportedError, "generators and coroutines are not supported (yield/async)",
             lineno=code.co_firstlineno)
-    text = textwrap.dedent(source)
-    tree = ast.parse(text)
+    if tree is None:
+        tree = _parsed(textwrap.dedent(source), code.co_firstlineno)
     tree = to_gast(tree) or gast.ast_to_gast(tree)  # (s2s/convert.py)
-    _shift_lines(tree, code.co_firstlineno - 1)
     node = tree.body[0]
     if not isinstance(node, gast.FunctionDef):
         raise location.error(UnsupportedError, "expected a def statement",
