@@ -29,12 +29,14 @@ def instantiate(tmpl, bindings, derivative_names, namer, namespace):
     params = set(tmpl.signature.parameters)
     module_globals = tmpl.module_globals
 
-    def rename(node):
-        if is_d(node):
-            param = node.slice.id
-            derivative = derivative_names.get(param)
+    def renamed(node):
+        """A copy of a template node with the call site's names in it (one
+        pass: copying first and renaming after made every name twice)."""
+        kind = type(node)
+        if kind is gast.Subscript and is_d(node):
+            derivative = derivative_names.get(node.slice.id)
             return name(derivative) if derivative else _ZERO_MARK()
-        if isinstance(node, gast.Name):
+        if kind is gast.Name:
             if node.id in params:
                 return copy_tree(bindings[node.id])
             if node.id in locals_:
@@ -44,13 +46,20 @@ def instantiate(tmpl, bindings, derivative_names, namer, namespace):
                                  type_comment=None)
             if node.id in module_globals:
                 return name(namespace.bind(node.id, module_globals[node.id]))
+            return copy_tree(node)
+        fields = kind._fields
+        if not fields:  # a ctx or an operator: shared, as copy_tree shares them
             return node
-        for field, value in gast.iter_fields(node):
-            if isinstance(value, list):
-                setattr(node, field, [rename(v) if isinstance(v, gast.AST) else v for v in value])
+        new = kind.__new__(kind)
+        for key, value in node.__dict__.items():
+            if key not in fields:  # line numbers, s2s's own annotations
+                value = copy_tree(value) if isinstance(value, (list, gast.AST)) else value
+            elif type(value) is list:
+                value = [renamed(v) if isinstance(v, gast.AST) else v for v in value]
             elif isinstance(value, gast.AST):
-                setattr(node, field, rename(value))
-        return node
+                value = renamed(value)
+            new.__dict__[key] = value
+        return new
 
     out = []
     for stmt in tmpl.body:
@@ -59,9 +68,9 @@ def instantiate(tmpl, bindings, derivative_names, namer, namespace):
             target = derivative_names.get(param)
             if not target:
                 continue
-            out.append(Contribution(target, rename(copy_tree(stmt.value)), stmt))
+            out.append(Contribution(target, renamed(stmt.value), stmt))
         else:
-            out.append(rename(copy_tree(stmt)))
+            out.append(renamed(stmt))
     return _drop_unused_temporaries(out)
 
 
