@@ -17,7 +17,10 @@ _NODE_FIELDS = {Constant: ()}  # a Constant's value is a Python value
 
 
 def walk(node):
-    """Every node under `node` (itself included), breadth first."""
+    """Every node under `node` (itself included), breadth first: a list,
+    made before the caller looks at any of it (a generator's switch per
+    node cost more than the walk itself), so a caller that changes the
+    tree while it reads the list still reads the nodes that were there."""
     todo = [node]
     append = todo.append
     fields_of = _NODE_FIELDS
@@ -34,7 +37,7 @@ def walk(node):
                         append(item)
             elif isinstance(value, AST):
                 append(value)
-        yield node
+    return todo
 
 
 # node type -> its fields that can hold nodes other than a ctx or an
