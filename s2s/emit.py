@@ -9,6 +9,7 @@ import astor
 import gast
 
 from .convert import to_ast
+from .activity import statements
 from .walk import walk
 
 COMMENT_MARK = "\x00s2s-comment\x00"
@@ -68,7 +69,7 @@ def _strip_comments(tree):
 
 def _fill_empty_blocks(node):
     """Passes that remove statements can leave a block empty: give it a pass."""
-    for child in walk(node):
+    for child in [node, *statements(node.body)]:  # (blocks are statements')
         for field in ("body", "orelse"):
             block = getattr(child, field, None)
             if field == "body" and isinstance(block, list) and not block and \

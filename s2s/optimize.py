@@ -395,7 +395,7 @@ class Optimizer:
         (optimistic: assume all, drop those an assignment contradicts)."""
         stacks = self._stacks()
         values, other = {}, {arg.id for arg in self.fn.args.args}
-        for node in walk(self.fn):
+        for node in _walk_statements(self.fn.body):  # (no assignment is inside an expression)
             if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
                 values.setdefault(node.targets[0].id, [])
                 if not _restores(node, stacks):
@@ -857,7 +857,7 @@ def _is_push(stmt):
 
 
 def _size(node):
-    return sum(1 for _ in walk(node))
+    return len(walk(node))
 
 
 def _in_repeated_scope(expr, name_):
@@ -1098,8 +1098,8 @@ def _shape_of_products(fn, optimizer, temporaries):
     for call, index in _shape_only_arguments(fn, optimizer):
         if call.args[index].id in products:
             shape_reads.setdefault(call.args[index].id, []).append((call, index))
-    for node in walk(fn):
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+    for node in name_nodes(fn):
+        if isinstance(node.ctx, gast.Load):
             all_reads[node.id] = all_reads.get(node.id, 0) + 1
     like = None
     for product, reads in shape_reads.items():
@@ -1155,9 +1155,8 @@ def _release_shape_only(fn, optimizer, temporaries):
         for call, index in _shape_only_arguments(top, optimizer):
             shape_reads.setdefault(call.args[index].id, []).append(position)
             read_for_shape.add(id(call.args[index]))
-        for node in walk(top):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
-                    and id(node) not in read_for_shape:
+        for node in name_nodes(top):
+            if isinstance(node.ctx, gast.Load) and id(node) not in read_for_shape:
                 last_use[node.id] = position
     released = {}
     for position, top in enumerate(fn.body):

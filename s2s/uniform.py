@@ -24,6 +24,7 @@ that would gain nothing, stay arrays.
 import gast
 
 from . import runtime
+from .activity import statements
 from .names import copy_tree, name
 from .walk import call_nodes, name_nodes, nodes_of_type, walk
 
@@ -70,7 +71,7 @@ def _bindings(fn):
     (parameters, loop targets, tuple targets, augmented assignments,
     item assignments)."""
     assignments, elsewhere = {}, {arg.id for arg in fn.args.args}
-    for node in walk(fn):
+    for node in statements(fn.body):  # (no assignment is inside an expression)
         if isinstance(node, gast.Assign) and len(node.targets) == 1 \
                 and isinstance(node.targets[0], gast.Name):
             assignments.setdefault(node.targets[0].id, []).append(node)
