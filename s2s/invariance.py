@@ -25,7 +25,7 @@ assigned once and read only inside the pattern.
 import gast
 import numpy as np
 
-from .walk import walk
+from .walk import name_nodes
 
 # Reductions whose keepdims result is constant along the reduced axes.
 _REDUCTIONS = {np.max, np.amax, np.min, np.amin, np.sum, np.mean,
@@ -60,11 +60,11 @@ class _Finder:
                 own = [stmt.value]
                 single = len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)
                 for target in stmt.targets:
-                    for node in walk(target):
-                        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                    for node in name_nodes(target):
+                        if isinstance(node.ctx, gast.Store):
                             seen = node.id in self.assignments
                             self.assignments[node.id] = stmt if single and not seen else None
-                        elif isinstance(node, gast.Name):
+                        else:
                             own.append(node)
             elif isinstance(stmt, (gast.For, gast.While, gast.If)):
                 own = [getattr(stmt, field) for field in ("target", "iter", "test")
@@ -72,12 +72,11 @@ class _Finder:
             else:
                 own = [stmt]
             for part in own:
-                for node in walk(part):
-                    if isinstance(node, gast.Name):
-                        if isinstance(node.ctx, gast.Load):
-                            self.reads[node.id] = self.reads.get(node.id, 0) + 1
-                        else:  # a loop variable, a del, an augmented target
-                            self.assignments[node.id] = None
+                for node in name_nodes(part):
+                    if isinstance(node.ctx, gast.Load):
+                        self.reads[node.id] = self.reads.get(node.id, 0) + 1
+                    else:  # a loop variable, a del, an augmented target
+                        self.assignments[node.id] = None
             for field in ("body", "orelse"):
                 inner = getattr(stmt, field, None)
                 if inner:

@@ -18,7 +18,7 @@ import gast
 
 from .errors import UnsupportedError
 from .names import assign, copy_tree, name, store
-from .walk import name_nodes, walk
+from .walk import name_nodes, nodes_of_type, walk
 
 # Attributes of arrays that are integers, tuples or dtypes: never active.
 SHAPE_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "strides"}
@@ -327,8 +327,8 @@ class Normalizer:
         renames = {}  # the comprehension's own variables that would clobber a local
 
         def rename(node):
-            for n in walk(node):
-                if isinstance(n, gast.Name) and n.id in renames:
+            for n in name_nodes(node):
+                if n.id in renames:
                     n.id = renames[n.id]
 
         for gen in expr.generators:
@@ -651,7 +651,7 @@ def mutated_names(stmts):
     xs.pop(), xs.extend(ys), xs.insert(i, v)."""
     names = set()
     for stmt in stmts:
-        for node in walk(stmt):
+        for node in nodes_of_type(stmt, gast.Subscript, gast.Call):
             if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
                     and isinstance(node.value, gast.Name):
                 names.add(node.value.id)

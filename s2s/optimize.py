@@ -87,9 +87,8 @@ def _assigned_names(body):
         elif isinstance(stmt, gast.For):
             targets = [stmt.target]
         for target in targets:
-            for node in walk(target):
-                if isinstance(node, gast.Name):
-                    counts[node.id] = counts.get(node.id, 0) + 1
+            for node in name_nodes(target):
+                counts[node.id] = counts.get(node.id, 0) + 1
     return counts
 
 
@@ -698,8 +697,8 @@ def _safe_to_forward(rest, a, b):
     """b keeps its value until a's last use."""
     last_use = max((i for i, s in enumerate(rest) if a in _reads(s)), default=-1)
     for s in rest[:last_use + 1]:
-        for node in walk(s):
-            if isinstance(node, gast.Name) and node.id == b and isinstance(node.ctx, gast.Store):
+        for node in name_nodes(s):
+            if node.id == b and isinstance(node.ctx, gast.Store):
                 # b reassigned: fine only if that is the very statement of a's last use
                 # reading a before writing b (b = f(a)), at top level
                 if s is rest[last_use] and isinstance(s, gast.Assign):
@@ -711,8 +710,8 @@ def _safe_to_forward(rest, a, b):
 
 
 def _rename_loads(node, old, new):
-    for n in walk(node):
-        if isinstance(n, gast.Name) and n.id == old and isinstance(n.ctx, gast.Load):
+    for n in name_nodes(node):
+        if n.id == old and isinstance(n.ctx, gast.Load):
             n.id = new
 
 

@@ -34,7 +34,7 @@ from .names import with_origin as _with_origin
 from .normalize import is_setitem, origin_of
 from .reverse_inplace import InPlaceReverse
 from .sink import sinkable_loops
-from .walk import name_nodes, walk
+from .walk import call_nodes, name_nodes, walk
 
 
 
@@ -490,8 +490,8 @@ class ReverseBuilder(InPlaceReverse):
             mutation = self._mutation(stmt)
             if mutation is not None:
                 changed.add(mutation[1])
-            for node in walk(stmt):
-                if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute):
+            for node in call_nodes(stmt):
+                if isinstance(node.func, gast.Attribute):
                     changed.add(root_name(node.func.value))  # xs.append(v), a.sort()
         # bound once outside every loop: one value for the whole function
         once = {v for v, count in bound.items() if count == 1} - set(self.params) \
@@ -548,8 +548,8 @@ class ReverseBuilder(InPlaceReverse):
                 if isinstance(inner, gast.Name) and inner.id == t_bar:
                     allowed.add(id(inner))
         for tree in trees:
-            for call in walk(tree):
-                if not isinstance(call, gast.Call) or call.keywords or not call.args:
+            for call in call_nodes(tree):
+                if call.keywords or not call.args:
                     continue
                 func = self.shapes.resolve(call.func)
                 first = call.args[0]

@@ -26,7 +26,7 @@ import gast
 from . import runtime
 from .activity import statements
 from .names import copy_tree, name
-from .walk import call_nodes, name_nodes, nodes_of_type, walk
+from .walk import call_nodes, name_nodes, nodes_of_type
 
 _ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 _SIGNS = (gast.USub, gast.UAdd)
