@@ -93,9 +93,14 @@ def nodes_of_type(node, *kinds):
     included), in no particular order, descending into every node but a
     Name, and into no ctx or operator field."""
     kinds = frozenset(kinds)
+    if type(node) is Name:
+        return [node] if Name in kinds else []
     found = []
+    keep = found.append
+    names_wanted = Name in kinds
     # (walk's child loop, written out again: a call per node would cost the
-    # time this function is for)
+    # time this function is for; Names, the leaves met most, are judged
+    # where they are read, as in name_nodes)
     todo = [node]
     pop, push = todo.pop, todo.append
     fields_of = _FIELDS_OF_TYPE
@@ -103,9 +108,7 @@ def nodes_of_type(node, *kinds):
         node = pop()
         node_kind = type(node)
         if node_kind in kinds:
-            found.append(node)
-        if node_kind is Name:  # (nor its annotation)
-            continue
+            keep(node)
         fields = fields_of.get(node_kind)
         if fields is None:
             fields = fields_of[node_kind] = tuple(
@@ -114,9 +117,14 @@ def nodes_of_type(node, *kinds):
             value = getattr(node, field, None)
             if type(value) is list:
                 for item in value:
-                    if isinstance(item, AST):
+                    if type(item) is Name:
+                        if names_wanted:
+                            keep(item)
+                    elif isinstance(item, AST):
                         push(item)
+            elif type(value) is Name:
+                if names_wanted:
+                    keep(value)
             elif isinstance(value, AST):
                 push(value)
     return found
-

@@ -79,3 +79,14 @@ def test_call_nodes_and_nodes_of_type(tree):
     kinds = (gast.Subscript, gast.BinOp, gast.Lambda)
     expected = sorted(id(n) for n in every_node(tree) if type(n) in kinds)
     assert sorted(id(n) for n in nodes_of_type(tree, *kinds)) == expected
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_nodes_of_type_with_names_among_the_kinds(tree):
+    kinds = (gast.Name, gast.Call)
+    expected = sorted(id(n) for n in every_node(tree) if type(n) in kinds)
+    assert sorted(id(n) for n in nodes_of_type(tree, *kinds)) == expected
+    for node in every_node(tree):
+        if type(node) is gast.Name:
+            assert nodes_of_type(node, *kinds) == [node]
+            assert nodes_of_type(node, gast.Call) == []
