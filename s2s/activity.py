@@ -15,11 +15,23 @@ MUTATING_METHODS = {"append", "extend", "insert"}
 
 
 def statements(body):
-    """Every statement in a body, nested ones included, in textual order."""
-    for stmt in body:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from statements(getattr(stmt, field, []) or [])
+    """Every statement in a body, nested ones included, in textual order: a
+    list, made before the caller reads it (a recursive generator's switch
+    per statement per level cost more than the walk)."""
+    found = []
+    add = found.append
+
+    def visit(stmts):
+        for stmt in stmts:
+            add(stmt)
+            inner = getattr(stmt, "body", None)
+            if inner:
+                visit(inner)
+            inner = getattr(stmt, "orelse", None)
+            if inner:
+                visit(inner)
+    visit(body)
+    return found
 
 
 def iteration_locals(loop):

@@ -32,6 +32,7 @@ import gast
 import numpy as np
 
 from . import runtime
+from .activity import statements
 from .names import STACK_SUFFIX, copy_tree, name, root_name, store
 from .signs import fold_signs, negations
 from .uniform import keep_uniform_adjoints
@@ -71,16 +72,9 @@ PURE_RUNTIME = {runtime.broadcast_sum, runtime.matmul_like, runtime.shape_stand_
                 runtime.matmul_adjoint_b}
 
 
-def _walk_statements(body):
-    for stmt in body:
-        yield stmt
-        for field in ("body", "orelse"):
-            yield from _walk_statements(getattr(stmt, field, []) or [])
-
-
 def _assigned_names(body):
     counts = {}
-    for stmt in _walk_statements(body):
+    for stmt in statements(body):
         targets = []
         if isinstance(stmt, gast.Assign):
             targets = stmt.targets
@@ -107,7 +101,7 @@ class Optimizer:
         self.representatives = {}
         self.last_value_read = {}  # name -> last top-level position reading its value (run())
         # names bound once to a literal axis (the normaliser's `t1 = -1`)
-        self.literals = {stmt.targets[0].id: stmt.value for stmt in _walk_statements(fn.body)
+        self.literals = {stmt.targets[0].id: stmt.value for stmt in statements(fn.body)
                          if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
                          and self.counts.get(stmt.targets[0].id) == 1
                          and _constant_axes(stmt.value) is not None}
@@ -194,7 +188,7 @@ class Optimizer:
         # an integer from range(...) broadcasts like a constant, in whichever
         # loop (primal or reverse) it is bound
         range_targets, other_bindings = {}, set()
-        for stmt in _walk_statements(body):
+        for stmt in statements(body):
             if isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name) and \
                     _is_range(stmt.iter):
                 range_targets[stmt.target.id] = range_targets.get(stmt.target.id, 0) + 1
@@ -209,7 +203,7 @@ class Optimizer:
         top_level = {id(stmt): index for index, stmt in enumerate(body)}
         reassigned = {}  # name -> its assignments, for names assigned more than once
         stacks = self._stacks()
-        for stmt in _walk_statements(body):
+        for stmt in statements(body):
             if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
                 target = stmt.targets[0].id
                 if self.counts.get(target, 0) > 1 and target not in self.primal_of \
@@ -264,7 +258,7 @@ class Optimizer:
             if self.counts.get(arg, 0) == 1:
                 self.classes[arg] = _base(arg)
                 self._add_representative(self.classes[arg], -1, arg)
-        for stmt in _walk_statements(body):
+        for stmt in statements(body):
             if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
                 continue
             target = stmt.targets[0].id
@@ -394,7 +388,7 @@ class Optimizer:
         (optimistic: assume all, drop those an assignment contradicts)."""
         stacks = self._stacks()
         values, other = {}, {arg.id for arg in self.fn.args.args}
-        for node in _walk_statements(self.fn.body):  # (no assignment is inside an expression)
+        for node in statements(self.fn.body):  # (no assignment is inside an expression)
             if isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name):
                 values.setdefault(node.targets[0].id, [])
                 if not _restores(node, stacks):
@@ -416,7 +410,7 @@ class Optimizer:
         self.last_value_read = _last_value_reads(self.fn.body, self)
         changed_in_place = _changed_in_place(self.fn)
         for position, top in enumerate(self.fn.body):
-            for stmt in _walk_statements([top]):
+            for stmt in statements([top]):
                 if isinstance(stmt, gast.Assign):
                     value = self.simplify(stmt.value, position)
                     # `a = unbroadcast(g, x)` folded to `a = g` makes a share
@@ -546,7 +540,7 @@ def _propagate_copies(body, counts, params, only=None):
     assigned once, b is not reassigned before the last use, and a is not
     used outside this block (and a is in `only`, when given)."""
     uses = {}
-    for stmt in _walk_statements(body):
+    for stmt in statements(body):
         for n in _own_reads(stmt):
             uses[n] = uses.get(n, 0) + 1
 
@@ -724,7 +718,7 @@ def _remove_dead(fn, resolve):
     loop-carried one (`acc = acc + e` that only feeds itself)."""
     while True:  # an `if` left empty frees its test's values: go again
         definitions, needed, removable = {}, [], set()
-        for stmt in _walk_statements(fn.body):
+        for stmt in statements(fn.body):
             target = _assigned_name(stmt)
             if target is not None and _pure(stmt.value, resolve):
                 definitions.setdefault(target, []).append(stmt)
@@ -778,7 +772,7 @@ def _inline_temporaries(fn, counts, resolve, temporaries, only_negated=False):
     temporary array is freed as soon as it is used (keeping dead arrays alive
     made fresh allocations land in cold memory)."""
     reads = {}
-    for stmt in _walk_statements(fn.body):
+    for stmt in statements(fn.body):
         for n in _own_reads(stmt):
             reads[n] = reads.get(n, 0) + 1
 
@@ -953,7 +947,7 @@ def _sums_written_out(fn, optimizer):
 
 def _rewrite_values(body, rewrite):
     """value = rewrite(value) for every assignment and return."""
-    for stmt in _walk_statements(body):
+    for stmt in statements(body):
         if isinstance(stmt, (gast.Assign, gast.Return)) and stmt.value is not None:
             stmt.value = rewrite(stmt.value)
 
@@ -996,7 +990,7 @@ def _fold_units(fn, optimizer):
     a float, so no integer or boolean array comes out where a float did."""
     counts = _assigned_names(fn.body)  # as it is now: copies back have gone
     params = {a.id for a in fn.args.args}
-    single = {stmt.targets[0].id: stmt.value for stmt in _walk_statements(fn.body)
+    single = {stmt.targets[0].id: stmt.value for stmt in statements(fn.body)
               if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
               and counts.get(stmt.targets[0].id) == 1 and stmt.targets[0].id not in params}
     units, grown = set(), True
@@ -1031,7 +1025,7 @@ def _fold_units(fn, optimizer):
                                       for v in value])
         return expr
 
-    for stmt in _walk_statements(fn.body):
+    for stmt in statements(fn.body):
         if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Return)) and stmt.value is not None:
             value = fold(stmt.value)
             target = stmt.targets[0] if isinstance(stmt, gast.Assign) else None
