@@ -36,7 +36,7 @@ from .activity import statements
 from .names import STACK_SUFFIX, copy_tree, name, root_name, store
 from .signs import fold_signs, negations
 from .uniform import keep_uniform_adjoints
-from .walk import call_nodes, name_nodes, nodes_of_type, walk
+from .walk import call_nodes, name_nodes, node_count, nodes_of_type, walk
 
 COPY_WINDOW = 8  # statements after a copy in which its reads are looked for
 # A shape class is a frozenset of "base" shapes that broadcast together to the
@@ -652,7 +652,7 @@ def _fold_first_contributions(body, resolve):
         return _pure(value, resolve)
 
     def movable(value):  # small: a sum of many contributions stays many lines
-        return _size(value) <= INLINE_SIZE * 2 and pure(value)
+        return _size(value, INLINE_SIZE * 2) <= INLINE_SIZE * 2 and pure(value)
     _fold_copies_into_updates(body, movable, pure)
     for stmt in body:
         for field in ("body", "orelse"):
@@ -780,11 +780,13 @@ def _inline_temporaries(fn, counts, resolve, temporaries, only_negated=False):
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
             return False
         target = stmt.targets[0].id
+        if not (target in temporaries and counts.get(target) == 1 and reads.get(target) == 1
+                and not isinstance(stmt.value, gast.Name)):
+            return False  # (the lookups first: the walks below cost more)
         if only_negated and not negations(stmt.value):
             return False
-        return (target in temporaries and counts.get(target) == 1 and reads.get(target) == 1
-                and not isinstance(stmt.value, gast.Name) and _pure(stmt.value, resolve)
-                and (_size(stmt.value) <= INLINE_SIZE or negations(stmt.value)))
+        return _pure(stmt.value, resolve) and (
+            _size(stmt.value, INLINE_SIZE) <= INLINE_SIZE or negations(stmt.value))
 
     def block(stmts):
         stmts = list(stmts)
@@ -816,10 +818,11 @@ def _fold_into_reader(stmts, index, resolve):
         if not isinstance(reader, gast.Assign):
             return False
         if temporary in _reads(reader):
+            allowed = INLINE_SIZE * 2 - _size(definition.value, INLINE_SIZE * 2)
             if not _pure(reader.value, resolve) or _in_repeated_scope(reader.value, temporary) \
-                    or _size(reader.value) + _size(definition.value) > INLINE_SIZE * 2:
+                    or allowed < 0 or _size(reader.value, allowed) > allowed:
                 return False
-            if _size(definition.value) <= INLINE_SIZE:
+            if allowed >= INLINE_SIZE:  # the definition has at most INLINE_SIZE nodes
                 reader.value = _substitute(reader.value, temporary, definition.value)
                 return True
             # larger than a fold allows: only where a sign it carries then goes
@@ -849,17 +852,18 @@ def _is_push(stmt):
         and isinstance(stmt.value.args[0], gast.Name) and not stmt.value.keywords
 
 
-def _size(node):
-    return len(walk(node))
+def _size(node, limit):
+    """How many AST nodes node has (ctx and operators included), or
+    limit + 1 once it is found to have more (a fold asks only that)."""
+    return node_count(node, limit)
 
 
 def _in_repeated_scope(expr, name_):
     """Is name_ read inside a comprehension or lambda (evaluated many times)?"""
-    for node in walk(expr):
-        if isinstance(node, (gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp,
-                             gast.Lambda)):
-            if name_ in _reads(node):
-                return True
+    for node in nodes_of_type(expr, gast.ListComp, gast.SetComp, gast.DictComp,
+                              gast.GeneratorExp, gast.Lambda):
+        if name_ in _reads(node):
+            return True
     return False
 
 

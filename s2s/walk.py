@@ -40,6 +40,33 @@ def walk(node):
     return todo
 
 
+def node_count(node, limit):
+    """len(walk(node)), or limit + 1 as soon as there are more than limit
+    nodes (the optimiser's folds ask whether an expression is small)."""
+    todo = [node]
+    pop, push = todo.pop, todo.append
+    fields_of = _NODE_FIELDS
+    count = 0
+    while todo:
+        node = pop()
+        count += 1
+        if count > limit:
+            return limit + 1
+        kind = type(node)
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = tuple(f for f in kind._fields if f not in _NOT_NODES)
+        for field in fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+            elif isinstance(value, AST):
+                push(value)
+    return count
+
+
 # node type -> its fields that can hold nodes other than a ctx or an
 # operator (no caller asks for those: a UnaryOp's sign is read from the node)
 _FIELDS_OF_TYPE = {Constant: ()}

@@ -9,7 +9,7 @@ import pytest
 
 import golden_functions
 from s2s.parse import parse_function
-from s2s.walk import call_nodes, name_nodes, nodes_of_type, walk
+from s2s.walk import call_nodes, name_nodes, node_count, nodes_of_type, walk
 
 SNIPPETS = [
     "x = a",
@@ -90,3 +90,14 @@ def test_nodes_of_type_with_names_among_the_kinds(tree):
         if type(node) is gast.Name:
             assert nodes_of_type(node, *kinds) == [node]
             assert nodes_of_type(node, gast.Call) == []
+
+
+@pytest.mark.parametrize("tree", TREES)
+def test_node_count_is_the_walks_length_up_to_the_limit(tree):
+    for node in every_node(tree):
+        size = len(list(gast.walk(node)))
+        assert node_count(node, size) == size
+        assert node_count(node, size + 5) == size
+        if size > 1:
+            assert node_count(node, size - 1) == size  # one more than the limit
+        assert node_count(node, 0) == 1
