@@ -85,6 +85,8 @@ def materialize_zeros(node):
     """Zero markers left after simplification become the constant 0.0."""
     if isinstance(node, _ZERO_MARK):
         return gast.Constant(value=0.0, kind=None)
+    if type(node) is gast.Name or type(node) is gast.Constant:
+        return node  # (nothing below to look at)
     for field, value in gast.iter_fields(node):
         if isinstance(value, list):
             setattr(node, field, [materialize_zeros(v) if isinstance(v, gast.AST) else v

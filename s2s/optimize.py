@@ -36,7 +36,7 @@ from .activity import statements
 from .names import STACK_SUFFIX, copy_tree, name, root_name, store
 from .signs import fold_signs, negations
 from .uniform import keep_uniform_adjoints
-from .walk import call_nodes, name_nodes, node_count, nodes_of_type, walk
+from .walk import call_nodes, name_nodes, node_count, node_fields, nodes_of_type, walk
 
 COPY_WINDOW = 8  # statements after a copy in which its reads are looked for
 # A shape class is a frozenset of "base" shapes that broadcast together to the
@@ -296,13 +296,17 @@ class Optimizer:
         return self._simplify(expr, position, _value_reads(expr, self))
 
     def _simplify(self, expr, position, read_for_value):
-        for field, value in gast.iter_fields(expr):
+        kind = type(expr)
+        if kind is gast.Name or kind is gast.Constant:
+            return expr  # (nothing below either to simplify)
+        for field in node_fields(kind):
+            value = getattr(expr, field, None)
             if isinstance(value, gast.AST):
                 setattr(expr, field, self._simplify(value, position, read_for_value))
             elif isinstance(value, list):
                 setattr(expr, field, [self._simplify(v, position, read_for_value)
                                       if isinstance(v, gast.AST) else v for v in value])
-        if isinstance(expr, gast.Call):
+        if kind is gast.Call:
             func = self.resolve(expr.func)
             try:
                 if func in SHAPE_OF_SECOND and len(expr.args) == 2 and \
@@ -868,8 +872,11 @@ def _in_repeated_scope(expr, name_):
 
 
 def _substitute(expr, name_, value):
-    if isinstance(expr, gast.Name) and expr.id == name_ and isinstance(expr.ctx, gast.Load):
-        return value
+    kind = type(expr)
+    if kind is gast.Name:
+        return value if expr.id == name_ and isinstance(expr.ctx, gast.Load) else expr
+    if kind is gast.Constant:
+        return expr
     for field, child in gast.iter_fields(expr):
         if isinstance(child, gast.AST):
             setattr(expr, field, _substitute(child, name_, value))
@@ -1012,6 +1019,8 @@ def _fold_units(fn, optimizer):
         return _is_one(node) or (isinstance(node, gast.Name) and node.id in units)
 
     def fold(expr, float_context=False):
+        if type(expr) is gast.Name or type(expr) is gast.Constant:
+            return expr  # (nothing below to fold)
         if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Add, gast.Sub,
                                                                  gast.Mult, gast.Div)):
             expr.left = fold(expr.left, optimizer.floating(expr.right))
@@ -1044,6 +1053,8 @@ def _fold_doubles(body):
     """`1.0 * e + e` (the adjoint of `e * e` under a unit seed) -> `2.0 * e`:
     exact, as doubling is, and a float whatever e holds, as before."""
     def fold(expr):
+        if type(expr) is gast.Name or type(expr) is gast.Constant:
+            return expr  # (nothing below to fold)
         for field, value in gast.iter_fields(expr):
             if isinstance(value, gast.expr):
                 setattr(expr, field, fold(value))

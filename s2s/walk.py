@@ -73,6 +73,16 @@ _FIELDS_OF_TYPE = {Constant: ()}
 _NOT_NODES_OF_TYPE = _NOT_NODES | {"ctx", "op", "ops"}
 
 
+def node_fields(kind):
+    """The fields of an AST node type that can hold nodes other than a ctx
+    or an operator: what a pass that rewrites expressions recurses into."""
+    fields = _FIELDS_OF_TYPE.get(kind)
+    if fields is None:
+        fields = _FIELDS_OF_TYPE[kind] = tuple(
+            f for f in kind._fields if f not in _NOT_NODES_OF_TYPE)
+    return fields
+
+
 def name_nodes(node):
     """The gast.Name nodes under `node` (itself included), in no particular
     order.
