@@ -36,7 +36,8 @@ from .activity import statements
 from .names import STACK_SUFFIX, copy_tree, name, root_name, store
 from .signs import fold_signs, negations
 from .uniform import keep_uniform_adjoints
-from .walk import call_nodes, name_nodes, node_count, node_fields, nodes_of_type, walk
+from .walk import (call_nodes, loaded_names, name_nodes, node_count, node_fields, nodes_of_type,
+                   walk)
 
 COPY_WINDOW = 8  # statements after a copy in which its reads are looked for
 # A shape class is a frozenset of "base" shapes that broadcast together to the
@@ -526,8 +527,7 @@ def _constant_axes(axis):
 
 
 def _reads(node):
-    return [n.id for n in name_nodes(node)
-            if isinstance(n.ctx, gast.Load)]
+    return loaded_names(node)
 
 
 def _own_reads(stmt):

@@ -34,7 +34,7 @@ from .names import with_origin as _with_origin
 from .normalize import is_setitem, origin_of
 from .reverse_inplace import InPlaceReverse
 from .sink import sinkable_loops
-from .walk import call_nodes, name_nodes, walk
+from .walk import call_nodes, loaded_names, name_nodes, walk
 
 
 
@@ -299,8 +299,7 @@ class ReverseBuilder(InPlaceReverse):
         reads = set()
         for item in self._instantiated(stmt, prim):
             node = item.expr if isinstance(item, Contribution) else item
-            reads |= {n.id for n in name_nodes(node)
-                      if isinstance(n.ctx, gast.Load)}
+            reads.update(loaded_names(node))
         return reads & candidates
 
     def _instantiated(self, stmt, prim):
@@ -380,8 +379,7 @@ class ReverseBuilder(InPlaceReverse):
                     and copy.targets[0].id == v and isinstance(copy.value, gast.Name)
                     and copy.value.id == t and t in self.temporaries):
                 continue
-            loads = [n.id for n in name_nodes(loop)
-                     if isinstance(n.ctx, gast.Load)]
+            loads = loaded_names(loop)
             stores = [n.id for n in name_nodes(loop)
                       if isinstance(n.ctx, gast.Store)]
             if loads.count(v) != 1 or loads.count(t) != 1 or stores.count(v) != 1:

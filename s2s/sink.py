@@ -36,7 +36,7 @@ Two steps:
 import gast
 
 from .activity import iteration_locals
-from .walk import name_nodes
+from .walk import loaded_names, name_nodes
 
 
 class SunkLoop:
@@ -128,7 +128,7 @@ def sunk_loops_unneeded(fdef, sunk_loops, pure):
         return (name_, own[name_]) if name_ in own else name_
 
     def reads(node, own):
-        return [key(n.id, own) for n in name_nodes(node) if isinstance(n.ctx, gast.Load)]
+        return [key(n, own) for n in loaded_names(node)]
 
     def visit(stmts, own):
         for stmt in stmts:

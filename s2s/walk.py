@@ -6,7 +6,7 @@ through two generator layers per node (`iter_child_nodes`, `iter_fields`);
 walking a list that grows while it is read is about twice as fast, which is
 a quarter of the time of compiling a gradient.
 """
-from gast import AST, Call, Constant, Name
+from gast import AST, Call, Constant, Load, Name
 
 
 # fields that hold a string or a number, never a node: not looked into
@@ -114,6 +114,39 @@ def name_nodes(node):
                         push(item)
             elif type(value) is Name:
                 keep(value)
+            elif isinstance(value, AST):
+                push(value)
+    return found
+
+
+def loaded_names(node):
+    """The ids of the Names `node` reads (Load context), itself included,
+    with repeats, in no particular order: name_nodes without the nodes."""
+    if type(node) is Name:
+        return [node.id] if type(node.ctx) is Load else []
+    found = []
+    todo = [node]
+    pop, push, keep = todo.pop, todo.append, found.append
+    fields_of = _FIELDS_OF_TYPE
+    while todo:
+        node = pop()
+        node_kind = type(node)
+        fields = fields_of.get(node_kind)
+        if fields is None:
+            fields = fields_of[node_kind] = tuple(
+                f for f in node_kind._fields if f not in _NOT_NODES_OF_TYPE)
+        for field in fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if type(item) is Name:
+                        if type(item.ctx) is Load:
+                            keep(item.id)
+                    elif isinstance(item, AST):
+                        push(item)
+            elif type(value) is Name:
+                if type(value.ctx) is Load:
+                    keep(value.id)
             elif isinstance(value, AST):
                 push(value)
     return found

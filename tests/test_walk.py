@@ -9,7 +9,7 @@ import pytest
 
 import golden_functions
 from s2s.parse import parse_function
-from s2s.walk import call_nodes, name_nodes, node_count, nodes_of_type, walk
+from s2s.walk import call_nodes, loaded_names, name_nodes, node_count, nodes_of_type, walk
 
 SNIPPETS = [
     "x = a",
@@ -101,3 +101,12 @@ def test_node_count_is_the_walks_length_up_to_the_limit(tree):
         if size > 1:
             assert node_count(node, size - 1) == size  # one more than the limit
         assert node_count(node, 0) == 1
+
+
+@pytest.mark.parametrize("tree", TREES + generated_trees())
+def test_loaded_names_are_the_names_read(tree):
+    for node in every_node(tree):
+        if isinstance(node, (gast.stmt, gast.expr, gast.FunctionDef, gast.Module)):
+            expected = sorted(n.id for n in gast.walk(node)
+                              if type(n) is gast.Name and isinstance(n.ctx, gast.Load))
+            assert sorted(loaded_names(node)) == expected
