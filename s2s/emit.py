@@ -80,6 +80,19 @@ def _fill_empty_blocks(node):
                 setattr(child, field, [])
 
 
+def _wrapped_where_long(pieces):
+    """astor's line wrapping, only when a line is longer than it allows: it
+    leaves shorter lines as they are, and reading every piece of them cost
+    a tenth of the printing."""
+    text = "".join(pieces)
+    if max(map(len, text.split("\n"))) <= _ASTOR_LINE_WIDTH:
+        return text
+    return astor.source_repr.pretty_source(pieces)
+
+
+_ASTOR_LINE_WIDTH = 79  # (astor.source_repr.split_lines' maxline)
+
+
 def to_source(fn, use_astor=True):
     """Source text of a gast FunctionDef. astor prints the comments; where it
     cannot print a node, ast.unparse prints the function without them."""
@@ -89,7 +102,8 @@ def to_source(fn, use_astor=True):
         # (no line numbers needed: astor does not read them)
         tree = to_ast(module) or gast.gast_to_ast(module)
         try:
-            return astor.to_source(tree, source_generator_class=CommentingSourceGenerator)
+            return astor.to_source(tree, source_generator_class=CommentingSourceGenerator,
+                                   pretty_source=_wrapped_where_long)
         except Exception:  # noqa: BLE001 -- any astor failure: use the fallback
             pass
     return ast.unparse(_strip_comments(gast.gast_to_ast(module))) + "\n"
