@@ -46,6 +46,9 @@ CASES = [
     ((1, 3), (3, 4), (5, 4)),        # g larger along a's own axis
     ((5, 3), (3, 1), (5, 4)),        # ... along b's
     ((2, 5, 3), (3, 4), (5, 4)),     # g lacks the batch axis
+    ((3, 3, 3), (3, 3, 3), (3, 3, 3)),  # square batches: a.T would be all axes reversed
+    ((2, 3, 3), (3, 3), (2, 3, 3)),
+    ((3, 3), (2, 3, 3), (2, 3, 3)),
 ]
 
 
@@ -76,3 +79,24 @@ def test_matmul_adjoints_leave_their_arguments_alone():
     matmul_adjoint_b(g, a, b)
     for before, after in zip(kept, (a, b, g)):
         np.testing.assert_array_equal(before, after)
+
+
+def test_matmul_adjoints_take_lists_and_numpy_numbers():
+    # no ndim or shape on a list, no @ with a number: the general path
+    a, b = [[1.0, 2.0], [3.0, 4.0]], [[0.5], [-1.0]]
+    g = [[2.0], [3.0]]
+    A, B, G = np.array(a), np.array(b), np.array(g)
+    np.testing.assert_allclose(matmul_adjoint_a(g, a, b), G @ B.T)
+    np.testing.assert_allclose(matmul_adjoint_b(g, a, b), A.T @ G)
+    np.testing.assert_allclose(matmul_adjoint_a(G, A, b), G @ B.T)
+    np.testing.assert_allclose(matmul_adjoint_b(G, a, B), A.T @ G)
+    np.testing.assert_allclose(matmul_adjoint_a(np.float64(2.0), A, B), np.full((2, 1), 2.0) @ B.T)
+    np.testing.assert_allclose(matmul_adjoint_b(np.float64(2.0), A, B), A.T @ np.full((2, 1), 2.0))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_matmul_adjoints_keep_the_dtype(dtype):
+    a, b = np.ones((4, 3), dtype), np.ones((3, 2), dtype)
+    g = np.ones((4, 2), dtype)
+    assert matmul_adjoint_a(g, a, b).dtype == dtype
+    assert matmul_adjoint_b(g, a, b).dtype == dtype
