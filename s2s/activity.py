@@ -17,20 +17,21 @@ MUTATING_METHODS = {"append", "extend", "insert"}
 def statements(body):
     """Every statement in a body, nested ones included, in textual order: a
     list, made before the caller reads it (a recursive generator's switch
-    per statement per level cost more than the walk)."""
+    per statement per level cost more than the walk). A stack, not a
+    recursive inner function: that would be a reference cycle per call,
+    holding the statements until the cyclic collector ran."""
     found = []
-    add = found.append
-
-    def visit(stmts):
-        for stmt in stmts:
-            add(stmt)
-            inner = getattr(stmt, "body", None)
-            if inner:
-                visit(inner)
-            inner = getattr(stmt, "orelse", None)
-            if inner:
-                visit(inner)
-    visit(body)
+    todo = body[::-1]
+    pop, push = todo.pop, todo.extend
+    while todo:
+        stmt = pop()
+        found.append(stmt)
+        inner = getattr(stmt, "orelse", None)
+        if inner:
+            push(inner[::-1])
+        inner = getattr(stmt, "body", None)
+        if inner:  # (popped first: a body's statements come before its orelse's)
+            push(inner[::-1])
     return found
 
 

@@ -71,6 +71,10 @@ def instantiate(tmpl, bindings, derivative_names, namer, namespace):
             out.append(Contribution(target, renamed(stmt.value), stmt))
         else:
             out.append(renamed(stmt))
+    # renamed refers to itself through its closure: a reference cycle that
+    # would hold this call's names and bindings until the cyclic collector
+    # ran. Emptying its cell breaks it.
+    renamed = None
     return _drop_unused_temporaries(out)
 
 

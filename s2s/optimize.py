@@ -580,7 +580,9 @@ def _propagate_copies(body, counts, params, only=None):
                         continue
             index += 1
         return stmts
-    return block(body)
+    body = block(body)
+    block = None  # (a recursive inner function is a reference cycle: break it)
+    return body
 
 
 def _fold_copies_into_updates(stmts, movable=lambda value: isinstance(value, gast.Name),
@@ -806,7 +808,9 @@ def _inline_temporaries(fn, counts, resolve, temporaries, only_negated=False):
                 continue
             index += 1
         return stmts
-    return block(fn.body)
+    body = block(fn.body)
+    block = None  # (a recursive inner function is a reference cycle: break it)
+    return body
 
 
 def _fold_into_reader(stmts, index, resolve):
@@ -1047,6 +1051,7 @@ def _fold_units(fn, optimizer):
                     or {target.id, value.id} & changed_in_place):
                 continue  # `a = 1.0 * x` -> `a = x` would share x's array
             stmt.value = value
+    fold = None  # (a recursive inner function is a reference cycle: break it)
 
 
 def _fold_doubles(body):
@@ -1068,6 +1073,7 @@ def _fold_doubles(body):
         return expr
 
     _rewrite_values(body, fold)
+    fold = None  # (a recursive inner function is a reference cycle: break it)
 
 
 def _unit_times(expr):

@@ -224,6 +224,7 @@ class ReverseBuilder(InPlaceReverse):
                         self.loop_targets.add(v)
                     visit(stmt.body, True, False)
         visit(self.body, False, True)
+        visit = None  # (a recursive inner function is a reference cycle: break it)
 
     def _overwritten(self, v):
         return v in self.assigned_in_loop or self.assign_count.get(v, 0) > 1

@@ -47,7 +47,7 @@ def keep_uniform_adjoints(fn, optimizer):
                               for spread in map(pass_.spread, call_nodes(stmt.value))
                               if spread is not None}
             cls = spread_classes.pop() if len(spread_classes) == 1 else None
-        if cls and _representative(optimizer, cls, pass_.present) is not None:
+        if cls and pass_.representative(cls) is not None:
             candidates[var] = cls
     uniform = candidates  # what is left of them
     while True:
@@ -87,13 +87,11 @@ def _bindings(fn):
 
 
 def _representative(optimizer, cls, present):
-    """A value assigned once before any adjoint code, of shape class cls
-    (and still assigned: dead code removal may have taken one; present:
-    the parameters and the names the top level assigns)."""
-    for _, var in sorted(optimizer.representatives.get(cls, ())):
-        if var in present:
-            return var
-    return None
+    """The first value assigned once before any adjoint code, of shape
+    class cls (and still assigned: dead code removal may have taken one;
+    present: the parameters and the names the top level assigns)."""
+    kept = [item for item in optimizer.representatives.get(cls, ()) if item[1] in present]
+    return min(kept)[1] if kept else None
 
 
 def _present(fn):
@@ -108,6 +106,12 @@ class _Pass:
         self.optimizer = optimizer
         self.uniform = uniform  # name -> shape class of the array it stands for
         self.present = _present(fn)
+        self._representatives = {}  # cls -> _representative (asked once per read)
+
+    def representative(self, cls):
+        if cls not in self._representatives:
+            self._representatives[cls] = _representative(self.optimizer, cls, self.present)
+        return self._representatives[cls]
 
     # ---- which expressions are one number spread over an array --------------
     def spread(self, node):
@@ -161,7 +165,7 @@ class _Pass:
             if b_cls <= source_cls and self.is_uniform(number, source_cls):
                 if source_cls == b_cls:
                     return number, None
-                part = _representative(self.optimizer, source_cls - b_cls, self.present)
+                part = self.representative(source_cls - b_cls)
                 if part is not None:
                     return number, part
         return None
@@ -222,6 +226,7 @@ class _Pass:
                             found.append((stmt, (node, parents), depth))
 
         visit(self.fn.body, 0)
+        visit = None  # (a recursive inner function is a reference cycle: break it)
         return found
 
     def _uniform_value(self, expr):
@@ -268,8 +273,7 @@ class _Pass:
                 part = cls - chain_cls - target_cls
                 if not part:
                     return ("sum", parent)
-                if part != cls and _representative(
-                        self.optimizer, part, self.present) is not None:
+                if part != cls and self.representative(part) is not None:
                     return ("part", parent, part)
             return ("array",)
         return ("array",)
@@ -342,7 +346,7 @@ class _Pass:
                 stmt.value = self._spread(unreduce, self._numbers_only(read), cls)
 
     def _spread(self, unreduce, number, cls):
-        shape_of = name(_representative(self.optimizer, cls, self.present))
+        shape_of = name(self.representative(cls))
         return gast.Call(func=name(unreduce), args=[
             number, shape_of, gast.Constant(value=None, kind=None),
             gast.Constant(value=False, kind=None)], keywords=[])
