@@ -526,17 +526,13 @@ def _constant_axes(axis):
     return None
 
 
-def _reads(node):
-    return loaded_names(node)
-
-
 def _own_reads(stmt):
     """Names a statement reads itself (a compound statement: its header)."""
     if isinstance(stmt, gast.If) or isinstance(stmt, gast.While):
-        return _reads(stmt.test)
+        return loaded_names(stmt.test)
     if isinstance(stmt, gast.For):
-        return _reads(stmt.iter)
-    return _reads(stmt)
+        return loaded_names(stmt.iter)
+    return loaded_names(stmt)
 
 
 def _propagate_copies(body, counts, params, only=None):
@@ -568,7 +564,7 @@ def _propagate_copies(body, counts, params, only=None):
                     # Look a few statements ahead only: copies of adjoints are
                     # read right away, and a bounded window keeps this linear.
                     rest = stmts[index + 1:index + 1 + COPY_WINDOW]
-                    local_uses = sum(_reads(s).count(a) for s in rest)
+                    local_uses = sum(loaded_names(s).count(a) for s in rest)
                     if local_uses == uses.get(a, 0) and _safe_to_forward(rest, a, b):
                         for s in rest:
                             _rename_loads(s, a, b)
@@ -597,10 +593,10 @@ def _fold_copies_into_updates(stmts, movable=lambda value: isinstance(value, gas
         first = stmts[index]
         a = _assigned_name(first)
         if a is None or len(first.targets) != 1 or not movable(first.value) \
-                or a in _reads(first.value):
+                or a in loaded_names(first.value):
             index += 1
             continue
-        inputs = set(_reads(first.value))
+        inputs = set(loaded_names(first.value))
         for later in range(index + 1, min(len(stmts), index + 1 + COPY_WINDOW)):
             stmt = stmts[later]
             if not isinstance(stmt, (gast.Assign, gast.Expr)) or \
@@ -609,7 +605,7 @@ def _fold_copies_into_updates(stmts, movable=lambda value: isinstance(value, gas
             if a not in {n.id for n in name_nodes(stmt)}:
                 continue
             copy = isinstance(first.value, gast.Name)  # a copy may be read twice
-            uses = _reads(stmt.value).count(a)
+            uses = loaded_names(stmt.value).count(a)
             if _assigned_name(stmt) == a and len(stmt.targets) == 1 and \
                     (uses == 1 or copy and uses > 1) and _copy_names(stmt) is None:
                 if copy:
@@ -631,7 +627,7 @@ def _may_change(stmt, pure):
         if root is not None:
             changed.add(root)
     if not pure(stmt.value):
-        changed |= set(_reads(stmt.value))  # xs.append(v), add_at(out, i, g), pops
+        changed |= set(loaded_names(stmt.value))  # xs.append(v), add_at(out, i, g), pops
     return changed
 
 
@@ -658,7 +654,7 @@ def _fold_first_contributions(body, resolve):
         return _pure(value, resolve)
 
     def movable(value):  # small: a sum of many contributions stays many lines
-        return _size(value, INLINE_SIZE * 2) <= INLINE_SIZE * 2 and pure(value)
+        return node_count(value, INLINE_SIZE * 2) <= INLINE_SIZE * 2 and pure(value)
     _fold_copies_into_updates(body, movable, pure)
     for stmt in body:
         for field in ("body", "orelse"):
@@ -695,7 +691,7 @@ def _drop_copies_back(stmts, uses):
 
 def _safe_to_forward(rest, a, b):
     """b keeps its value until a's last use."""
-    last_use = max((i for i, s in enumerate(rest) if a in _reads(s)), default=-1)
+    last_use = max((i for i, s in enumerate(rest) if a in loaded_names(s)), default=-1)
     for s in rest[:last_use + 1]:
         for node in name_nodes(s):
             if node.id == b and isinstance(node.ctx, gast.Store):
@@ -704,7 +700,7 @@ def _safe_to_forward(rest, a, b):
                 if s is rest[last_use] and isinstance(s, gast.Assign):
                     continue
                 return False
-        if isinstance(s, gast.Expr) and b in _reads(s):
+        if isinstance(s, gast.Expr) and b in loaded_names(s):
             return False  # b.append(...) and the like may mutate b
     return True
 
@@ -792,7 +788,7 @@ def _inline_temporaries(fn, counts, resolve, temporaries, only_negated=False):
         if only_negated and not negations(stmt.value):
             return False
         return _pure(stmt.value, resolve) and (
-            _size(stmt.value, INLINE_SIZE) <= INLINE_SIZE or negations(stmt.value))
+            node_count(stmt.value, INLINE_SIZE) <= INLINE_SIZE or negations(stmt.value))
 
     def block(stmts):
         stmts = list(stmts)
@@ -818,17 +814,17 @@ def _fold_into_reader(stmts, index, resolve):
     the reader is not close, not an assignment, or values change between."""
     definition = stmts[index]
     temporary = definition.targets[0].id
-    inputs = set(_reads(definition.value))
+    inputs = set(loaded_names(definition.value))
     for reader in stmts[index + 1:index + 1 + COPY_WINDOW]:
         if _is_push(reader) and reader.value.func.value.id not in inputs \
-                and temporary not in _reads(reader):
+                and temporary not in loaded_names(reader):
             continue  # `h_stack.append(h)` between changes nothing the value reads
         if not isinstance(reader, gast.Assign):
             return False
-        if temporary in _reads(reader):
-            allowed = INLINE_SIZE * 2 - _size(definition.value, INLINE_SIZE * 2)
+        if temporary in loaded_names(reader):
+            allowed = INLINE_SIZE * 2 - node_count(definition.value, INLINE_SIZE * 2)
             if not _pure(reader.value, resolve) or _in_repeated_scope(reader.value, temporary) \
-                    or allowed < 0 or _size(reader.value, allowed) > allowed:
+                    or allowed < 0 or node_count(reader.value, allowed) > allowed:
                 return False
             if allowed >= INLINE_SIZE:  # the definition has at most INLINE_SIZE nodes
                 reader.value = _substitute(reader.value, temporary, definition.value)
@@ -860,17 +856,11 @@ def _is_push(stmt):
         and isinstance(stmt.value.args[0], gast.Name) and not stmt.value.keywords
 
 
-def _size(node, limit):
-    """How many AST nodes node has (ctx and operators included), or
-    limit + 1 once it is found to have more (a fold asks only that)."""
-    return node_count(node, limit)
-
-
 def _in_repeated_scope(expr, name_):
     """Is name_ read inside a comprehension or lambda (evaluated many times)?"""
     for node in nodes_of_type(expr, gast.ListComp, gast.SetComp, gast.DictComp,
                               gast.GeneratorExp, gast.Lambda):
-        if name_ in _reads(node):
+        if name_ in loaded_names(node):
             return True
     return False
 

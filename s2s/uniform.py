@@ -86,14 +86,6 @@ def _bindings(fn):
     return assignments, elsewhere
 
 
-def _representative(optimizer, cls, present):
-    """The first value assigned once before any adjoint code, of shape
-    class cls (and still assigned: dead code removal may have taken one;
-    present: the parameters and the names the top level assigns)."""
-    kept = [item for item in optimizer.representatives.get(cls, ()) if item[1] in present]
-    return min(kept)[1] if kept else None
-
-
 def _present(fn):
     return {arg.id for arg in fn.args.args} | {
         stmt.targets[0].id for stmt in fn.body
@@ -106,11 +98,16 @@ class _Pass:
         self.optimizer = optimizer
         self.uniform = uniform  # name -> shape class of the array it stands for
         self.present = _present(fn)
-        self._representatives = {}  # cls -> _representative (asked once per read)
+        self._representatives = {}  # cls -> representative(cls), asked once per read
 
     def representative(self, cls):
+        """The first value assigned once before any adjoint code, of shape
+        class cls (and still assigned: dead code removal may have taken one;
+        present: the parameters and the names the top level assigns)."""
         if cls not in self._representatives:
-            self._representatives[cls] = _representative(self.optimizer, cls, self.present)
+            kept = [item for item in self.optimizer.representatives.get(cls, ())
+                    if item[1] in self.present]
+            self._representatives[cls] = min(kept)[1] if kept else None
         return self._representatives[cls]
 
     # ---- which expressions are one number spread over an array --------------

@@ -16,6 +16,13 @@ _NOT_NODES = frozenset(["id", "attr", "arg", "type_comment", "kind", "asname", "
 _NODE_FIELDS = {Constant: ()}  # a Constant's value is a Python value
 
 
+def _all_node_fields(kind):
+    """kind's fields that can hold nodes, ctx and operators included (the
+    table walk and node_count read; filled on a type's first visit)."""
+    fields = _NODE_FIELDS[kind] = tuple(f for f in kind._fields if f not in _NOT_NODES)
+    return fields
+
+
 def walk(node):
     """Every node under `node` (itself included), breadth first: a list,
     made before the caller looks at any of it (a generator's switch per
@@ -28,7 +35,7 @@ def walk(node):
         kind = type(node)
         fields = fields_of.get(kind)
         if fields is None:
-            fields = fields_of[kind] = tuple(f for f in kind._fields if f not in _NOT_NODES)
+            fields = _all_node_fields(kind)
         for field in fields:
             value = getattr(node, field, None)
             if type(value) is list:
@@ -55,7 +62,7 @@ def node_count(node, limit):
         kind = type(node)
         fields = fields_of.get(kind)
         if fields is None:
-            fields = fields_of[kind] = tuple(f for f in kind._fields if f not in _NOT_NODES)
+            fields = _all_node_fields(kind)
         for field in fields:
             value = getattr(node, field, None)
             if type(value) is list:
@@ -75,7 +82,8 @@ _NOT_NODES_OF_TYPE = _NOT_NODES | {"ctx", "op", "ops"}
 
 def node_fields(kind):
     """The fields of an AST node type that can hold nodes other than a ctx
-    or an operator: what a pass that rewrites expressions recurses into."""
+    or an operator: what a pass that rewrites expressions recurses into
+    (and the table the walks below read, filled on a type's first visit)."""
     fields = _FIELDS_OF_TYPE.get(kind)
     if fields is None:
         fields = _FIELDS_OF_TYPE[kind] = tuple(
@@ -102,8 +110,7 @@ def name_nodes(node):
         node_kind = type(node)
         fields = fields_of.get(node_kind)
         if fields is None:
-            fields = fields_of[node_kind] = tuple(
-                f for f in node_kind._fields if f not in _NOT_NODES_OF_TYPE)
+            fields = node_fields(node_kind)
         for field in fields:
             value = getattr(node, field, None)
             if type(value) is list:
@@ -133,8 +140,7 @@ def loaded_names(node):
         node_kind = type(node)
         fields = fields_of.get(node_kind)
         if fields is None:
-            fields = fields_of[node_kind] = tuple(
-                f for f in node_kind._fields if f not in _NOT_NODES_OF_TYPE)
+            fields = node_fields(node_kind)
         for field in fields:
             value = getattr(node, field, None)
             if type(value) is list:
@@ -181,8 +187,7 @@ def nodes_of_type(node, *kinds):
             keep(node)
         fields = fields_of.get(node_kind)
         if fields is None:
-            fields = fields_of[node_kind] = tuple(
-                f for f in node_kind._fields if f not in _NOT_NODES_OF_TYPE)
+            fields = node_fields(node_kind)
         for field in fields:
             value = getattr(node, field, None)
             if type(value) is list:
