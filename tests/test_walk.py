@@ -100,6 +100,8 @@ def test_node_count_is_the_walks_length_up_to_the_limit(tree):
         assert node_count(node, size + 5) == size
         if size > 1:
             assert node_count(node, size - 1) == size  # one more than the limit
+        if size > 2:
+            assert node_count(node, size - 2) == size - 1  # stops at limit + 1
         assert node_count(node, 0) == 1
 
 
